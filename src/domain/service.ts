@@ -1,0 +1,363 @@
+/**
+ * The vendor semantics of the personal_settings system-status API and its token endpoints, with no
+ * HTTP and no SQL: handlers call one method here, the store keeps the state.
+ */
+import { createHash } from "node:crypto";
+import { ApiError, invalidField } from "../errors/codes.js";
+import type { ResolvedId, Store } from "../storage/store.js";
+import type { Clock } from "./clock.js";
+import { type IdGenerator, OPEN_ID_RE, STATUS_ID_RE, UNION_ID_RE, USER_ID_RE } from "./ids.js";
+import {
+  type App,
+  type CloseResult,
+  type Color,
+  type I18nText,
+  type IconKey,
+  MAX_LIVE_STATUSES,
+  namesOf,
+  type OpenResult,
+  type StatusRecord,
+  type SyncSetting,
+  type SystemStatus,
+  snapshotOf,
+  syncWithDefaults,
+  type Tenant,
+  type TokenRecord,
+  toWire,
+  type UpdateField,
+  type UserIdType,
+  withDefaults,
+} from "./model.js";
+import { decodePageToken, encodePageToken } from "./page-token.js";
+import { checkSyncSetting, checkTitles, containsSensitiveWord, openOutcome, parseEndTime } from "./rules.js";
+import { verifySecret } from "./secrets.js";
+
+/** A token lives 2 hours; asking again returns the same token while 30 minutes or more remain. */
+export const TOKEN_TTL_MS = 2 * 3600 * 1000;
+export const TOKEN_REUSE_MIN_MS = 30 * 60 * 1000;
+
+/** The authenticated caller of a personal_settings endpoint. */
+export interface Caller {
+  app: App;
+  tenant: Tenant;
+}
+
+export interface StatusInput {
+  title: string;
+  i18n_title?: I18nText;
+  icon_key: IconKey;
+  color?: Color;
+  priority?: number;
+  sync_setting?: Partial<SyncSetting>;
+}
+
+export interface PatchInput {
+  system_status: Partial<StatusInput>;
+  update_fields: UpdateField[];
+}
+
+export interface ListOutput {
+  items: SystemStatus[];
+  has_more: boolean;
+  page_token?: string;
+}
+
+export interface IssuedToken {
+  token: string;
+  /** Seconds left. */
+  expire: number;
+}
+
+/** The property of `system_status` that each update field names. */
+export const UPDATE_FIELD_PROPERTY: Record<UpdateField, keyof StatusInput> = {
+  TITLE: "title",
+  I18N_TITLE: "i18n_title",
+  ICON: "icon_key",
+  COLOR: "color",
+  PRIORITY: "priority",
+  SYNC_SETTING: "sync_setting",
+};
+
+const CONFLICT_ERROR = {
+  limit: "STATUS_LIMIT",
+  duplicate_name: "DUPLICATE_NAME",
+  duplicate_priority: "DUPLICATE_PRIORITY",
+} as const;
+
+function wellFormed(idType: UserIdType, id: string): boolean {
+  if (idType === "open_id") return OPEN_ID_RE.test(id);
+  if (idType === "union_id") return UNION_ID_RE.test(id);
+  return USER_ID_RE.test(id);
+}
+
+function visible(app: App, userId: string): boolean {
+  return app.visibility === "all" || app.visibility.includes(userId);
+}
+
+export class StatusService {
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly ids: IdGenerator;
+  /** app_id → digest of (secret hash, secret) last verified: spares a slow hash per token request. */
+  private readonly verified = new Map<string, string>();
+  private pageSecret: string | undefined;
+
+  constructor(deps: { store: Store; clock: Clock; ids: IdGenerator }) {
+    this.store = deps.store;
+    this.clock = deps.clock;
+    this.ids = deps.ids;
+  }
+
+  // ---------------------------------------------------------------- tokens
+
+  /** Checks app credentials as the token endpoints do (10003 / 10014). */
+  private async checkCredentials(appId: unknown, appSecret: unknown): Promise<App> {
+    if (typeof appId !== "string" || appId === "" || typeof appSecret !== "string" || appSecret === "") {
+      throw new ApiError("INVALID_PARAM");
+    }
+    const app = await this.store.getApp(appId);
+    if (!app) throw new ApiError("INVALID_PARAM");
+    const digest = createHash("sha256").update(`${app.secret_hash}\n${appSecret}`).digest("hex");
+    if (this.verified.get(appId) !== digest) {
+      if (!(await verifySecret(appSecret, app.secret_hash))) throw new ApiError("APP_SECRET_INVALID");
+      this.verified.set(appId, digest);
+    }
+    // [ours] a disabled app answers like a wrong secret.
+    if (!app.enabled) throw new ApiError("APP_SECRET_INVALID");
+    return app;
+  }
+
+  private async currentToken(app: App, kind: TokenRecord["kind"]): Promise<IssuedToken> {
+    const now = this.clock.now();
+    const latest = await this.store.latestToken(app.app_id, kind, now);
+    if (latest && latest.expires_at - now >= TOKEN_REUSE_MIN_MS) {
+      return { token: latest.token, expire: Math.floor((latest.expires_at - now) / 1000) };
+    }
+    const rec: TokenRecord = {
+      token: this.ids.token(kind),
+      kind,
+      app_id: app.app_id,
+      tenant_key: app.tenant_key,
+      issued_at: now,
+      expires_at: now + TOKEN_TTL_MS,
+    };
+    await this.store.insertToken(rec);
+    return { token: rec.token, expire: TOKEN_TTL_MS / 1000 };
+  }
+
+  /** `tenant_access_token/internal`. */
+  async tenantAccessToken(appId: unknown, appSecret: unknown): Promise<IssuedToken> {
+    return this.currentToken(await this.checkCredentials(appId, appSecret), "tenant");
+  }
+
+  /** `app_access_token/internal`: the app token plus the tenant token of the same app. */
+  async appAccessToken(appId: unknown, appSecret: unknown): Promise<{ app: IssuedToken; tenant: IssuedToken }> {
+    const app = await this.checkCredentials(appId, appSecret);
+    return { app: await this.currentToken(app, "app"), tenant: await this.currentToken(app, "tenant") };
+  }
+
+  /** Resolves an `Authorization` header to its caller (9999166x / 99991671). */
+  async authenticate(authorization: string | undefined): Promise<Caller> {
+    const m = authorization === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (!m) throw new ApiError("MISSING_TOKEN");
+    const value = m[1] as string;
+    if (value.startsWith("u-")) throw new ApiError("USER_TOKEN_NOT_SUPPORTED");
+    if (!value.startsWith("t-")) throw new ApiError("TOKEN_BAD_PREFIX");
+    const tok = await this.store.getToken(value);
+    if (tok?.kind !== "tenant" || tok.expires_at <= this.clock.now()) throw new ApiError("INVALID_TOKEN");
+    const app = await this.store.getApp(tok.app_id);
+    if (!app?.enabled || app.tenant_key !== tok.tenant_key) throw new ApiError("INVALID_TOKEN");
+    const tenant = await this.store.getTenant(tok.tenant_key);
+    if (!tenant) throw new ApiError("INVALID_TOKEN");
+    return { app, tenant };
+  }
+
+  /** 99991672 unless the app holds `scope`. */
+  requireScope(caller: Caller, scope: string): void {
+    if (!caller.app.scopes.includes(scope)) {
+      throw new ApiError("SCOPE_REQUIRED", {
+        scope,
+        permissionViolations: [
+          { type: "action_scope_required", subject: scope, description: `the app lacks the scope ${scope}` },
+        ],
+      });
+    }
+  }
+
+  /** 2005007 unless the tenant may use the API. */
+  requireApiEnabled(caller: Caller): void {
+    if (!caller.tenant.api_enabled) throw new ApiError("TENANT_NO_PERMISSION");
+  }
+
+  // ---------------------------------------------------------------- statuses
+
+  private async liveStatus(caller: Caller, statusId: string, includeDeleted = false): Promise<StatusRecord> {
+    const s = STATUS_ID_RE.test(statusId)
+      ? await this.store.getStatus(caller.tenant.tenant_key, statusId, includeDeleted)
+      : undefined;
+    if (!s) throw invalidField("system_status_id", "no such system status in this tenant", statusId);
+    return s;
+  }
+
+  private checkStatusId(statusId: string): void {
+    if (!STATUS_ID_RE.test(statusId)) {
+      throw invalidField("system_status_id", "system_status_id must be a 19-digit decimal string", statusId);
+    }
+  }
+
+  private raiseConflict(res: { ok: false; conflict: keyof typeof CONFLICT_ERROR }): never {
+    throw new ApiError(CONFLICT_ERROR[res.conflict]);
+  }
+
+  async create(caller: Caller, input: StatusInput): Promise<SystemStatus> {
+    checkTitles("", input);
+    checkSyncSetting("", input.sync_setting);
+    const status: SystemStatus = { system_status_id: this.ids.statusId(), ...withDefaults(input) };
+    if (containsSensitiveWord(namesOf(status), caller.tenant.sensitive_words)) throw new ApiError("SENSITIVE_WORD");
+    const res = await this.store.createStatus(caller.tenant.tenant_key, status, this.clock.now(), MAX_LIVE_STATUSES);
+    if (!res.ok) this.raiseConflict(res);
+    return toWire(res.status);
+  }
+
+  async delete(caller: Caller, statusId: string): Promise<void> {
+    this.checkStatusId(statusId);
+    await this.liveStatus(caller, statusId);
+    if (!(await this.store.deleteStatus(caller.tenant.tenant_key, statusId, this.clock.now()))) {
+      // Deleted by a concurrent call between our read and our write.
+      throw invalidField("system_status_id", "no such system status in this tenant", statusId);
+    }
+  }
+
+  /**
+   * Applies the named fields of a patch. The HTTP layer has already checked each named field's
+   * shape; here come the weighted lengths, then existence, then 2005003/2005002/2005005.
+   */
+  async patch(caller: Caller, statusId: string, input: PatchInput): Promise<SystemStatus> {
+    this.checkStatusId(statusId);
+    const fields = new Set(input.update_fields);
+    const src = input.system_status;
+    if (fields.has("TITLE")) checkTitles("system_status.", { title: src.title });
+    if (fields.has("I18N_TITLE")) checkTitles("system_status.", { i18n_title: src.i18n_title });
+    if (fields.has("SYNC_SETTING")) checkSyncSetting("system_status.", src.sync_setting);
+    const current = await this.liveStatus(caller, statusId);
+    const next: SystemStatus = toWire(current);
+    if (fields.has("TITLE")) next.title = src.title as string;
+    if (fields.has("I18N_TITLE")) next.i18n_title = { ...src.i18n_title };
+    if (fields.has("ICON")) next.icon_key = src.icon_key as IconKey;
+    if (fields.has("COLOR")) next.color = src.color as Color;
+    if (fields.has("PRIORITY")) next.priority = src.priority as number;
+    // [ours] SYNC_SETTING replaces the whole object, defaults filled, as on create.
+    if (fields.has("SYNC_SETTING")) next.sync_setting = syncWithDefaults(src.sync_setting);
+    if (
+      (fields.has("TITLE") || fields.has("I18N_TITLE")) &&
+      containsSensitiveWord(namesOf(next), caller.tenant.sensitive_words)
+    ) {
+      throw new ApiError("SENSITIVE_WORD");
+    }
+    const res = await this.store.updateStatus(caller.tenant.tenant_key, next, this.clock.now());
+    if (!res.ok) this.raiseConflict(res);
+    return toWire(res.status);
+  }
+
+  private async pageSecretKey(): Promise<string> {
+    this.pageSecret ??= await this.store.serverSecret(this.ids.secret());
+    return this.pageSecret;
+  }
+
+  async list(caller: Caller, pageSize: number, pageToken: string | undefined): Promise<ListOutput> {
+    const secret = await this.pageSecretKey();
+    const tenantKey = caller.tenant.tenant_key;
+    let after: { priority: number; id: string } | undefined;
+    if (pageToken !== undefined && pageToken !== "") {
+      after = decodePageToken(secret, tenantKey, pageToken);
+      if (!after) throw invalidField("page_token", "page_token was not issued by this server for this tenant", pageToken);
+    }
+    const page = await this.store.listStatuses(tenantKey, pageSize, after);
+    const out: ListOutput = { items: page.items.map(toWire), has_more: page.has_more };
+    const last = page.items[page.items.length - 1];
+    // The vendor omits page_token on the last page; the Go SDK's iterator loops forever otherwise.
+    if (page.has_more && last)
+      out.page_token = encodePageToken(secret, tenantKey, { priority: last.priority, id: last.system_status_id });
+    return out;
+  }
+
+  /**
+   * Resolves the ids of a batch. Fails the whole request with 2005006 when any id belongs to
+   * another tenant; otherwise returns, per input, the user or the failure result that applies
+   * first (invalid → resigned → invisible).
+   */
+  private async resolveBatch(
+    caller: Caller,
+    idType: UserIdType,
+    ids: readonly string[],
+  ): Promise<Array<{ userId: string } | { fail: "invalid_user_id" | "resign_user_id" | "invisible_user_id" }>> {
+    const lookups: string[] = [];
+    const slot: number[] = [];
+    ids.forEach((id, i) => {
+      if (wellFormed(idType, id)) {
+        slot[i] = lookups.length;
+        lookups.push(id);
+      } else {
+        slot[i] = -1;
+      }
+    });
+    const resolved = await this.store.resolveUserIds(caller.app, idType, lookups);
+    if (resolved.some((r) => r.kind === "other_tenant")) throw new ApiError("OTHER_TENANT_USER");
+    return ids.map((_, i) => {
+      const r: ResolvedId | undefined = slot[i] === -1 ? undefined : resolved[slot[i] as number];
+      if (r?.kind !== "user") return { fail: "invalid_user_id" as const };
+      if (r.user.resigned) return { fail: "resign_user_id" as const };
+      if (!visible(caller.app, r.user.user_id)) return { fail: "invisible_user_id" as const };
+      return { userId: r.user.user_id };
+    });
+  }
+
+  async batchOpen(
+    caller: Caller,
+    statusId: string,
+    idType: UserIdType,
+    userList: ReadonlyArray<{ user_id: string; end_time: string | number }>,
+  ): Promise<Array<{ user_id: string; end_time: string; result: OpenResult }>> {
+    this.checkStatusId(statusId);
+    const now = this.clock.now();
+    const ends = userList.map((e, i) => parseEndTime(`user_list[${i}].end_time`, e.end_time, now));
+    // [ours] a deleted status cannot be opened: it answers like an unknown id.
+    const status = await this.liveStatus(caller, statusId);
+    const who = await this.resolveBatch(
+      caller,
+      idType,
+      userList.map((e) => e.user_id),
+    );
+    const entries: Array<{ user_id: string; end_time: number }> = [];
+    who.forEach((w, i) => {
+      if ("userId" in w) entries.push({ user_id: w.userId, end_time: ends[i] as number });
+    });
+    const rows = entries.length
+      ? await this.store.openUserStatuses(caller.tenant.tenant_key, statusId, snapshotOf(status), entries, caller.app.app_id, now)
+      : new Map();
+    const nowS = Math.floor(now / 1000);
+    return userList.map((e, i) => {
+      const w = who[i] as (typeof who)[number];
+      const result: OpenResult = "fail" in w ? w.fail : openOutcome(rows.get(w.userId) ?? [], statusId, nowS);
+      return { user_id: e.user_id, end_time: String(ends[i]), result };
+    });
+  }
+
+  async batchClose(
+    caller: Caller,
+    statusId: string,
+    idType: UserIdType,
+    userList: readonly string[],
+  ): Promise<Array<{ user_id: string; result: CloseResult }>> {
+    this.checkStatusId(statusId);
+    // [ours] a deleted status can still be closed for the users who still show it.
+    await this.liveStatus(caller, statusId, true);
+    const who = await this.resolveBatch(caller, idType, userList);
+    const users = who.flatMap((w) => ("userId" in w ? [w.userId] : []));
+    if (users.length) await this.store.closeUserStatuses(caller.tenant.tenant_key, statusId, users, this.clock.now());
+    return userList.map((id, i) => {
+      const w = who[i] as (typeof who)[number];
+      return { user_id: id, result: "fail" in w ? w.fail : "success" };
+    });
+  }
+}

@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+/** Process entry: config → store → app → listen; SIGTERM/SIGINT drain and exit 0. */
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ConfigError, loadConfig, USAGE } from "./config.js";
+import { parseSeed, SeedError } from "./seed/load.js";
+import { openStore, startServer } from "./server.js";
+import { StorageError } from "./storage/errors.js";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string };
+
+function progressBar(done: number, total: number): void {
+  if (total < 20_000 || !process.stderr.isTTY) {
+    if (done === total && total >= 20_000) process.stderr.write(`seeded ${total} users\n`);
+    return;
+  }
+  const width = 30;
+  const filled = Math.round((done / total) * width);
+  process.stderr.write(`\rseeding users [${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${total}`);
+  if (done === total) process.stderr.write("\n");
+}
+
+/** The credentials to show: the seed's first app, if the seed file can be read. */
+function demoCredentials(seedFile: string): { app_id: string; app_secret: string } | undefined {
+  try {
+    const seed = parseSeed(seedFile, readFileSync(seedFile, "utf8"));
+    const app = seed.tenants.flatMap((t) => t.apps ?? [])[0];
+    return app ? { app_id: app.app_id, app_secret: app.app_secret } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function main(): Promise<number> {
+  const config = loadConfig(process.argv.slice(2), process.env, join(root, "examples", "seed.yaml"));
+  if (config.command === "help") {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (config.command === "migrate") {
+    const store = openStore(config);
+    await store.migrate();
+    await store.close();
+    process.stdout.write(`migrated ${config.db}\n`);
+    return 0;
+  }
+
+  const server = await startServer(config, { onSeedProgress: progressBar, version: pkg.version });
+  const creds = server.seeded?.demoApp ?? demoCredentials(config.seed ?? config.defaultSeed);
+  process.stdout.write(`listening on ${server.url}\n`);
+  if (creds) {
+    process.stdout.write(`
+Point the official Node SDK at it (npm i @larksuiteoapi/node-sdk):
+
+  const lark = require('@larksuiteoapi/node-sdk');
+  const client = new lark.Client({
+    appId: '${creds.app_id}',
+    appSecret: '${creds.app_secret}',
+    domain: '${server.url}',
+  });
+  const res = await client.personalSettings.v1.systemStatus.list({ params: { page_size: 50 } });
+  console.log(JSON.stringify(res.data, null, 2));
+
+`);
+  }
+
+  return new Promise((resolveExit) => {
+    let closing = false;
+    const stop = (signal: string) => {
+      if (closing) return;
+      closing = true;
+      server.app.log.info({ signal }, "draining in-flight requests");
+      server.close().then(
+        () => resolveExit(0),
+        (e) => {
+          process.stderr.write(`larkstatus: error while shutting down: ${(e as Error).message}\n`);
+          resolveExit(1);
+        },
+      );
+    };
+    process.once("SIGTERM", () => stop("SIGTERM"));
+    process.once("SIGINT", () => stop("SIGINT"));
+  });
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    if (e instanceof ConfigError) process.stderr.write(`larkstatus: ${e.message}\n\n${USAGE}`);
+    else if (e instanceof SeedError) process.stderr.write(`larkstatus: invalid seed: ${e.message}\n`);
+    else if (e instanceof StorageError) process.stderr.write(`larkstatus: storage: ${e.message}\n`);
+    else if ((e as NodeJS.ErrnoException).code === "EADDRINUSE") process.stderr.write(`larkstatus: ${(e as Error).message}\n`);
+    else process.stderr.write(`larkstatus: ${(e as Error).stack ?? String(e)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,69 @@
+/**
+ * Starts larkstatus from a Config: store → migrations → seed → app → listen. Used by main.ts and
+ * by tests that need a real server on a real port.
+ */
+import { resolve } from "node:path";
+import type { FastifyInstance } from "fastify";
+import { buildApp } from "./app.js";
+import type { Config } from "./config.js";
+import { type Clock, systemClock } from "./domain/clock.js";
+import { type IdGenerator, randomIds } from "./domain/ids.js";
+import { loadSeedFile, type SeedProgress, type SeedSummary } from "./seed/load.js";
+import { SqliteStore } from "./storage/sqlite/sqlite-store.js";
+import type { Store } from "./storage/store.js";
+
+export interface RunningServer {
+  app: FastifyInstance;
+  store: Store;
+  url: string;
+  /** What the seed loaded on start, if a seed was loaded. */
+  seeded: SeedSummary | undefined;
+  close(): Promise<void>;
+}
+
+export function openStore(config: Pick<Config, "db">): Store {
+  return new SqliteStore(config.db);
+}
+
+export async function startServer(
+  config: Config,
+  opts: { clock?: Clock; ids?: IdGenerator; onSeedProgress?: SeedProgress; version?: string } = {},
+): Promise<RunningServer> {
+  const clock = opts.clock ?? systemClock;
+  const ids = opts.ids ?? randomIds(clock);
+  const store = openStore(config);
+  try {
+    await store.migrate();
+    let seeded: SeedSummary | undefined;
+    const seedDeps = { store, ids, now: () => clock.now(), ...(opts.onSeedProgress ? { onProgress: opts.onSeedProgress } : {}) };
+    if (config.seed !== undefined) {
+      seeded = await loadSeedFile(resolve(config.seed), seedDeps);
+    } else if (await store.isEmpty()) {
+      seeded = await loadSeedFile(config.defaultSeed, seedDeps);
+    }
+    const app = await buildApp({
+      store,
+      clock,
+      ids,
+      rateLimit: config.rateLimit,
+      logger: config.logLevel === "silent" ? false : { level: config.logLevel },
+      ...(opts.version ? { version: opts.version } : {}),
+    });
+    const address = await app.listen({ port: config.port, host: config.host });
+    const port = (app.server.address() as { port: number }).port;
+    const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+    return {
+      app,
+      store,
+      url: address.startsWith("http") ? `http://${host}:${port}` : address,
+      seeded,
+      async close() {
+        await app.close();
+        await store.close();
+      },
+    };
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+}

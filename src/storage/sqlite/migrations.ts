@@ -1,0 +1,94 @@
+/** Versioned schema of the SQLite driver. Append only: a shipped migration never changes. */
+export const SQLITE_MIGRATIONS: readonly string[] = [
+  // 1: the initial schema
+  `
+  CREATE TABLE tenants (
+    tenant_key TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    api_enabled INTEGER NOT NULL,
+    sensitive_words TEXT NOT NULL
+  );
+  CREATE TABLE apps (
+    app_id TEXT PRIMARY KEY,
+    tenant_key TEXT NOT NULL REFERENCES tenants(tenant_key),
+    secret_hash TEXT NOT NULL,
+    scopes TEXT NOT NULL,
+    enabled INTEGER NOT NULL,
+    visibility TEXT NOT NULL,
+    developer TEXT NOT NULL
+  );
+  CREATE TABLE users (
+    tenant_key TEXT NOT NULL REFERENCES tenants(tenant_key),
+    user_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    resigned INTEGER NOT NULL,
+    PRIMARY KEY (tenant_key, user_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE open_ids (
+    open_id TEXT PRIMARY KEY,
+    app_id TEXT NOT NULL,
+    tenant_key TEXT NOT NULL,
+    user_id TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE UNIQUE INDEX open_ids_app_user ON open_ids (app_id, user_id);
+  CREATE TABLE union_ids (
+    union_id TEXT NOT NULL,
+    developer TEXT NOT NULL,
+    tenant_key TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    PRIMARY KEY (union_id, developer)
+  ) WITHOUT ROWID;
+  CREATE UNIQUE INDEX union_ids_dev_user ON union_ids (developer, tenant_key, user_id);
+  CREATE TABLE tokens (
+    token TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    app_id TEXT NOT NULL,
+    tenant_key TEXT NOT NULL,
+    issued_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX tokens_app ON tokens (app_id, kind, issued_at);
+  CREATE TABLE statuses (
+    system_status_id TEXT PRIMARY KEY,
+    tenant_key TEXT NOT NULL REFERENCES tenants(tenant_key),
+    title TEXT NOT NULL,
+    i18n_title TEXT NOT NULL,
+    icon_key TEXT NOT NULL,
+    color TEXT NOT NULL,
+    priority INTEGER NOT NULL,
+    sync_setting TEXT NOT NULL,
+    sync_default INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    deleted_at INTEGER
+  );
+  CREATE UNIQUE INDEX statuses_live_priority ON statuses (tenant_key, priority) WHERE deleted_at IS NULL;
+  CREATE INDEX statuses_tenant ON statuses (tenant_key, deleted_at, priority, system_status_id);
+  CREATE TABLE status_names (
+    tenant_key TEXT NOT NULL,
+    name TEXT NOT NULL,
+    system_status_id TEXT NOT NULL,
+    PRIMARY KEY (tenant_key, name)
+  ) WITHOUT ROWID;
+  CREATE TABLE user_statuses (
+    tenant_key TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    system_status_id TEXT NOT NULL,
+    open INTEGER NOT NULL,
+    end_time INTEGER NOT NULL,
+    snapshot TEXT NOT NULL,
+    opened_by TEXT NOT NULL,
+    opened_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (tenant_key, user_id, system_status_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE sync_prefs (
+    tenant_key TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    system_status_id TEXT NOT NULL,
+    sync_on INTEGER NOT NULL,
+    PRIMARY KEY (tenant_key, user_id, system_status_id)
+  ) WITHOUT ROWID;
+  `,
+];

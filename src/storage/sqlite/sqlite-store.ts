@@ -1,0 +1,503 @@
+/**
+ * The embedded default driver: one SQLite file (better-sqlite3, WAL). Every call is one
+ * synchronous transaction, so the invariants hold by construction within a process; the unique
+ * indexes (live priority, live names) hold them against any writer.
+ */
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import type {
+  App,
+  I18nText,
+  StatusRecord,
+  StatusSnapshot,
+  SyncSetting,
+  SystemStatus,
+  Tenant,
+  TokenRecord,
+  User,
+  UserIdType,
+  UserStatusRow,
+} from "../../domain/model.js";
+import { namesOf } from "../../domain/model.js";
+import { StorageError } from "../errors.js";
+import type { ListPage, OpenEntry, ResolvedId, StatusWriteResult, Store, UserInput } from "../store.js";
+import { SQLITE_MIGRATIONS } from "./migrations.js";
+
+type Row = Record<string, unknown>;
+
+interface StatusRow {
+  system_status_id: string;
+  tenant_key: string;
+  title: string;
+  i18n_title: string;
+  icon_key: string;
+  color: string;
+  priority: number;
+  sync_setting: string;
+  version: number;
+  created_at: number;
+  updated_at: number;
+  deleted_at: number | null;
+}
+
+function toStatus(r: StatusRow): StatusRecord {
+  return {
+    system_status_id: r.system_status_id,
+    tenant_key: r.tenant_key,
+    title: r.title,
+    i18n_title: JSON.parse(r.i18n_title) as I18nText,
+    icon_key: r.icon_key as StatusRecord["icon_key"],
+    color: r.color as StatusRecord["color"],
+    priority: r.priority,
+    sync_setting: JSON.parse(r.sync_setting) as SyncSetting,
+    version: r.version,
+    created_at: r.created_at,
+    updated_at: r.updated_at,
+    deleted_at: r.deleted_at,
+  };
+}
+
+interface UserStatusDbRow {
+  user_id: string;
+  system_status_id: string;
+  open: number;
+  end_time: number;
+  snapshot: string;
+  opened_by: string;
+  opened_at: number;
+  sync_on: number;
+}
+
+function toUserStatus(r: UserStatusDbRow): UserStatusRow {
+  return {
+    user_id: r.user_id,
+    system_status_id: r.system_status_id,
+    open: r.open === 1,
+    end_time: r.end_time,
+    snapshot: JSON.parse(r.snapshot) as StatusSnapshot,
+    opened_by: r.opened_by,
+    opened_at: r.opened_at,
+    sync_on: r.sync_on === 1,
+  };
+}
+
+function toApp(r: Row): App {
+  return {
+    app_id: r.app_id as string,
+    tenant_key: r.tenant_key as string,
+    secret_hash: r.secret_hash as string,
+    scopes: JSON.parse(r.scopes as string) as string[],
+    enabled: r.enabled === 1,
+    visibility: JSON.parse(r.visibility as string) as App["visibility"],
+    developer: r.developer as string,
+  };
+}
+
+/** Parses `sqlite:PATH` / `sqlite::memory:` into a better-sqlite3 filename. */
+export function sqlitePath(url: string): string {
+  if (!url.startsWith("sqlite:")) throw new StorageError(`not a sqlite URL: ${url}`);
+  const path = url.slice("sqlite:".length);
+  if (path === "") throw new StorageError("sqlite URL needs a path, e.g. sqlite:./data/larkstatus.db or sqlite::memory:");
+  return path;
+}
+
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+  private prepared: ReturnType<SqliteStore["prepare"]> | undefined;
+
+  constructor(url: string) {
+    const path = sqlitePath(url);
+    try {
+      if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+      this.db = new Database(path);
+      this.db.pragma("journal_mode = WAL");
+      // NORMAL in WAL mode: a commit survives a process crash (the WAL is written before we answer);
+      // only an OS crash or power loss may drop the last transactions.
+      this.db.pragma("synchronous = NORMAL");
+      this.db.pragma("busy_timeout = 5000");
+      this.db.pragma("foreign_keys = ON");
+    } catch (cause) {
+      throw new StorageError(`cannot open SQLite database ${path}: ${(cause as Error).message}`, { cause });
+    }
+  }
+
+  private get s(): ReturnType<SqliteStore["prepare"]> {
+    if (!this.prepared) throw new StorageError("store used before migrate()");
+    return this.prepared;
+  }
+
+  async migrate(): Promise<void> {
+    this.db.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined;
+    const current = row ? Number(row.value) : 0;
+    if (current > SQLITE_MIGRATIONS.length) {
+      throw new StorageError(
+        `database schema version ${current} is newer than this larkstatus (knows ${SQLITE_MIGRATIONS.length}); upgrade larkstatus`,
+      );
+    }
+    const apply = this.db.transaction(() => {
+      for (let v = current; v < SQLITE_MIGRATIONS.length; v++) {
+        this.db.exec(SQLITE_MIGRATIONS[v] as string);
+      }
+      this.db
+        .prepare(
+          "INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        )
+        .run(String(SQLITE_MIGRATIONS.length));
+    });
+    apply.immediate();
+    this.prepared = this.prepare();
+  }
+
+  private prepare() {
+    const db = this.db;
+    return {
+      getTenant: db.prepare("SELECT * FROM tenants WHERE tenant_key = ?"),
+      upsertTenant: db.prepare(
+        `INSERT INTO tenants (tenant_key, name, api_enabled, sensitive_words) VALUES (@tenant_key, @name, @api_enabled, @sensitive_words)
+         ON CONFLICT(tenant_key) DO UPDATE SET name = excluded.name, api_enabled = excluded.api_enabled, sensitive_words = excluded.sensitive_words`,
+      ),
+      getApp: db.prepare("SELECT * FROM apps WHERE app_id = ?"),
+      upsertApp: db.prepare(
+        `INSERT INTO apps (app_id, tenant_key, secret_hash, scopes, enabled, visibility, developer)
+         VALUES (@app_id, @tenant_key, @secret_hash, @scopes, @enabled, @visibility, @developer)
+         ON CONFLICT(app_id) DO UPDATE SET tenant_key = excluded.tenant_key, secret_hash = excluded.secret_hash,
+           scopes = excluded.scopes, enabled = excluded.enabled, visibility = excluded.visibility, developer = excluded.developer`,
+      ),
+      upsertUser: db.prepare(
+        `INSERT INTO users (tenant_key, user_id, name, resigned) VALUES (?, ?, ?, ?)
+         ON CONFLICT(tenant_key, user_id) DO UPDATE SET name = excluded.name, resigned = excluded.resigned`,
+      ),
+      deleteUserOpenIds: db.prepare("DELETE FROM open_ids WHERE tenant_key = ? AND user_id = ?"),
+      insertOpenId: db.prepare("INSERT INTO open_ids (open_id, app_id, tenant_key, user_id) VALUES (?, ?, ?, ?)"),
+      deleteUserUnionIds: db.prepare("DELETE FROM union_ids WHERE tenant_key = ? AND user_id = ?"),
+      insertUnionId: db.prepare("INSERT INTO union_ids (union_id, developer, tenant_key, user_id) VALUES (?, ?, ?, ?)"),
+      deleteUserPrefs: db.prepare("DELETE FROM sync_prefs WHERE tenant_key = ? AND user_id = ?"),
+      insertPref: db.prepare(
+        "INSERT INTO sync_prefs (tenant_key, user_id, system_status_id, sync_on) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET sync_on = excluded.sync_on",
+      ),
+      getUser: db.prepare("SELECT tenant_key, user_id, name, resigned FROM users WHERE tenant_key = ? AND user_id = ?"),
+      findOpenId: db.prepare("SELECT app_id, tenant_key, user_id FROM open_ids WHERE open_id = ?"),
+      findUnionId: db.prepare("SELECT developer, tenant_key, user_id FROM union_ids WHERE union_id = ?"),
+      latestToken: db.prepare(
+        "SELECT * FROM tokens WHERE app_id = ? AND kind = ? AND expires_at > ? ORDER BY issued_at DESC LIMIT 1",
+      ),
+      insertToken: db.prepare(
+        "INSERT INTO tokens (token, kind, app_id, tenant_key, issued_at, expires_at) VALUES (@token, @kind, @app_id, @tenant_key, @issued_at, @expires_at)",
+      ),
+      purgeTokens: db.prepare("DELETE FROM tokens WHERE app_id = ? AND expires_at <= ?"),
+      getToken: db.prepare("SELECT * FROM tokens WHERE token = ?"),
+      revokeTokens: db.prepare("DELETE FROM tokens WHERE app_id = ?"),
+      countLive: db.prepare("SELECT COUNT(*) AS n FROM statuses WHERE tenant_key = ? AND deleted_at IS NULL"),
+      nameOwner: db.prepare("SELECT system_status_id FROM status_names WHERE tenant_key = ? AND name = ?"),
+      priorityOwner: db.prepare(
+        "SELECT system_status_id FROM statuses WHERE tenant_key = ? AND priority = ? AND deleted_at IS NULL",
+      ),
+      insertStatus: db.prepare(
+        `INSERT INTO statuses (system_status_id, tenant_key, title, i18n_title, icon_key, color, priority, sync_setting, sync_default, version, created_at, updated_at, deleted_at)
+         VALUES (@system_status_id, @tenant_key, @title, @i18n_title, @icon_key, @color, @priority, @sync_setting, @sync_default, 1, @now, @now, NULL)`,
+      ),
+      updateStatus: db.prepare(
+        `UPDATE statuses SET title = @title, i18n_title = @i18n_title, icon_key = @icon_key, color = @color, priority = @priority,
+           sync_setting = @sync_setting, sync_default = @sync_default, version = version + 1, updated_at = @now
+         WHERE system_status_id = @system_status_id AND tenant_key = @tenant_key AND deleted_at IS NULL`,
+      ),
+      insertName: db.prepare("INSERT INTO status_names (tenant_key, name, system_status_id) VALUES (?, ?, ?)"),
+      deleteNames: db.prepare("DELETE FROM status_names WHERE tenant_key = ? AND system_status_id = ?"),
+      deleteStatus: db.prepare(
+        "UPDATE statuses SET deleted_at = ?, updated_at = ? WHERE tenant_key = ? AND system_status_id = ? AND deleted_at IS NULL",
+      ),
+      getStatus: db.prepare("SELECT * FROM statuses WHERE tenant_key = ? AND system_status_id = ?"),
+      listFirst: db.prepare(
+        "SELECT * FROM statuses WHERE tenant_key = ? AND deleted_at IS NULL ORDER BY priority, system_status_id LIMIT ?",
+      ),
+      listAfter: db.prepare(
+        `SELECT * FROM statuses WHERE tenant_key = ? AND deleted_at IS NULL AND (priority > ? OR (priority = ? AND system_status_id > ?))
+         ORDER BY priority, system_status_id LIMIT ?`,
+      ),
+      openUserStatus: db.prepare(
+        `INSERT INTO user_statuses (tenant_key, user_id, system_status_id, open, end_time, snapshot, opened_by, opened_at, updated_at)
+         VALUES (@tenant_key, @user_id, @system_status_id, 1, @end_time, @snapshot, @opened_by, @now, @now)
+         ON CONFLICT(tenant_key, user_id, system_status_id) DO UPDATE SET
+           snapshot = CASE WHEN open = 1 AND end_time > @now_s THEN snapshot ELSE excluded.snapshot END,
+           opened_at = CASE WHEN open = 1 AND end_time > @now_s THEN opened_at ELSE excluded.opened_at END,
+           open = 1, end_time = excluded.end_time, opened_by = excluded.opened_by, updated_at = excluded.updated_at`,
+      ),
+      closeUserStatus: db.prepare(
+        "UPDATE user_statuses SET open = 0, updated_at = ? WHERE tenant_key = ? AND user_id = ? AND system_status_id = ? AND open = 1",
+      ),
+      userStatuses: db.prepare(
+        `SELECT us.user_id, us.system_status_id, us.open, us.end_time, us.snapshot, us.opened_by, us.opened_at,
+                COALESCE(sp.sync_on, s.sync_default, 1) AS sync_on
+         FROM user_statuses us
+         LEFT JOIN statuses s ON s.system_status_id = us.system_status_id
+         LEFT JOIN sync_prefs sp ON sp.tenant_key = us.tenant_key AND sp.user_id = us.user_id AND sp.system_status_id = us.system_status_id
+         WHERE us.tenant_key = ? AND us.user_id = ?`,
+      ),
+      anyTenant: db.prepare("SELECT 1 FROM tenants LIMIT 1"),
+      getMeta: db.prepare("SELECT value FROM meta WHERE key = ?"),
+      insertMeta: db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING"),
+    };
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      this.db.prepare("SELECT 1").get();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  async isEmpty(): Promise<boolean> {
+    return this.s.anyTenant.get() === undefined;
+  }
+
+  async serverSecret(candidate: string): Promise<string> {
+    this.s.insertMeta.run("server_secret", candidate);
+    return (this.s.getMeta.get("server_secret") as { value: string }).value;
+  }
+
+  async upsertTenant(t: Tenant): Promise<void> {
+    this.s.upsertTenant.run({
+      tenant_key: t.tenant_key,
+      name: t.name,
+      api_enabled: t.api_enabled ? 1 : 0,
+      sensitive_words: JSON.stringify(t.sensitive_words),
+    });
+  }
+
+  async getTenant(tenantKey: string): Promise<Tenant | undefined> {
+    const r = this.s.getTenant.get(tenantKey) as Row | undefined;
+    if (!r) return undefined;
+    return {
+      tenant_key: r.tenant_key as string,
+      name: r.name as string,
+      api_enabled: r.api_enabled === 1,
+      sensitive_words: JSON.parse(r.sensitive_words as string) as string[],
+    };
+  }
+
+  async upsertApp(app: App): Promise<void> {
+    this.s.upsertApp.run({
+      ...app,
+      scopes: JSON.stringify(app.scopes),
+      enabled: app.enabled ? 1 : 0,
+      visibility: JSON.stringify(app.visibility),
+    });
+  }
+
+  async getApp(appId: string): Promise<App | undefined> {
+    const r = this.s.getApp.get(appId) as Row | undefined;
+    return r ? toApp(r) : undefined;
+  }
+
+  async upsertUsers(tenantKey: string, users: UserInput[]): Promise<void> {
+    const s = this.s;
+    const tx = this.db.transaction(() => {
+      for (const u of users) {
+        s.upsertUser.run(tenantKey, u.user_id, u.name, u.resigned ? 1 : 0);
+        s.deleteUserOpenIds.run(tenantKey, u.user_id);
+        for (const [appId, openId] of Object.entries(u.open_ids)) s.insertOpenId.run(openId, appId, tenantKey, u.user_id);
+        s.deleteUserUnionIds.run(tenantKey, u.user_id);
+        for (const [dev, unionId] of Object.entries(u.union_ids)) s.insertUnionId.run(unionId, dev, tenantKey, u.user_id);
+        s.deleteUserPrefs.run(tenantKey, u.user_id);
+        for (const id of u.sync_off) s.insertPref.run(tenantKey, u.user_id, id, 0);
+      }
+    });
+    try {
+      tx.immediate();
+    } catch (cause) {
+      throw new StorageError(`cannot write users of tenant ${tenantKey}: ${(cause as Error).message}`, { cause });
+    }
+  }
+
+  async resolveUserIds(app: App, idType: UserIdType, ids: readonly string[]): Promise<ResolvedId[]> {
+    const s = this.s;
+    const user = (tenantKey: string, userId: string): ResolvedId => {
+      const r = s.getUser.get(tenantKey, userId) as Row | undefined;
+      if (!r) return { kind: "invalid" };
+      const u: User = {
+        tenant_key: r.tenant_key as string,
+        user_id: r.user_id as string,
+        name: r.name as string,
+        resigned: r.resigned === 1,
+      };
+      return { kind: "user", user: u };
+    };
+    return ids.map((id): ResolvedId => {
+      if (idType === "user_id") return user(app.tenant_key, id);
+      if (idType === "open_id") {
+        const r = s.findOpenId.get(id) as { app_id: string; tenant_key: string; user_id: string } | undefined;
+        if (!r) return { kind: "invalid" };
+        if (r.tenant_key !== app.tenant_key) return { kind: "other_tenant" };
+        if (r.app_id !== app.app_id) return { kind: "invalid" };
+        return user(r.tenant_key, r.user_id);
+      }
+      const rows = s.findUnionId.all(id) as { developer: string; tenant_key: string; user_id: string }[];
+      const mine = rows.find((r) => r.developer === app.developer && r.tenant_key === app.tenant_key);
+      if (mine) return user(mine.tenant_key, mine.user_id);
+      if (rows.some((r) => r.tenant_key !== app.tenant_key)) return { kind: "other_tenant" };
+      return { kind: "invalid" };
+    });
+  }
+
+  async latestToken(appId: string, kind: TokenRecord["kind"], nowMs: number): Promise<TokenRecord | undefined> {
+    return this.s.latestToken.get(appId, kind, nowMs) as TokenRecord | undefined;
+  }
+
+  async insertToken(token: TokenRecord): Promise<void> {
+    const s = this.s;
+    this.db.transaction(() => {
+      s.purgeTokens.run(token.app_id, token.issued_at);
+      s.insertToken.run(token);
+    })();
+  }
+
+  async getToken(token: string): Promise<TokenRecord | undefined> {
+    return this.s.getToken.get(token) as TokenRecord | undefined;
+  }
+
+  async revokeTokens(appId: string): Promise<void> {
+    this.s.revokeTokens.run(appId);
+  }
+
+  /** The first conflict of `status` with the tenant's other live statuses, names before priority. */
+  private conflictOf(tenantKey: string, status: SystemStatus): "duplicate_name" | "duplicate_priority" | undefined {
+    for (const name of namesOf(status)) {
+      const owner = this.s.nameOwner.get(tenantKey, name) as { system_status_id: string } | undefined;
+      if (owner && owner.system_status_id !== status.system_status_id) return "duplicate_name";
+    }
+    const p = this.s.priorityOwner.get(tenantKey, status.priority) as { system_status_id: string } | undefined;
+    if (p && p.system_status_id !== status.system_status_id) return "duplicate_priority";
+    return undefined;
+  }
+
+  private statusParams(tenantKey: string, status: SystemStatus, nowMs: number) {
+    return {
+      system_status_id: status.system_status_id,
+      tenant_key: tenantKey,
+      title: status.title,
+      i18n_title: JSON.stringify(status.i18n_title),
+      icon_key: status.icon_key,
+      color: status.color,
+      priority: status.priority,
+      sync_setting: JSON.stringify(status.sync_setting),
+      sync_default: status.sync_setting.is_open_by_default ? 1 : 0,
+      now: nowMs,
+    };
+  }
+
+  private writeNames(tenantKey: string, status: SystemStatus): void {
+    this.s.deleteNames.run(tenantKey, status.system_status_id);
+    for (const name of namesOf(status)) this.s.insertName.run(tenantKey, name, status.system_status_id);
+  }
+
+  async createStatus(tenantKey: string, status: SystemStatus, nowMs: number, maxLive: number): Promise<StatusWriteResult> {
+    const s = this.s;
+    const tx = this.db.transaction((): StatusWriteResult => {
+      const { n } = s.countLive.get(tenantKey) as { n: number };
+      if (n >= maxLive) return { ok: false, conflict: "limit" };
+      const conflict = this.conflictOf(tenantKey, status);
+      if (conflict) return { ok: false, conflict };
+      s.insertStatus.run(this.statusParams(tenantKey, status, nowMs));
+      this.writeNames(tenantKey, status);
+      return { ok: true, status: toStatus(s.getStatus.get(tenantKey, status.system_status_id) as StatusRow) };
+    });
+    return tx.immediate();
+  }
+
+  async updateStatus(tenantKey: string, status: SystemStatus, nowMs: number): Promise<StatusWriteResult> {
+    const s = this.s;
+    const tx = this.db.transaction((): StatusWriteResult => {
+      const conflict = this.conflictOf(tenantKey, status);
+      if (conflict) return { ok: false, conflict };
+      const res = s.updateStatus.run(this.statusParams(tenantKey, status, nowMs));
+      if (res.changes !== 1) throw new StorageError(`status ${status.system_status_id} is not live`);
+      this.writeNames(tenantKey, status);
+      return { ok: true, status: toStatus(s.getStatus.get(tenantKey, status.system_status_id) as StatusRow) };
+    });
+    return tx.immediate();
+  }
+
+  async deleteStatus(tenantKey: string, statusId: string, nowMs: number): Promise<boolean> {
+    const s = this.s;
+    return this.db
+      .transaction(() => {
+        const res = s.deleteStatus.run(nowMs, nowMs, tenantKey, statusId);
+        if (res.changes === 0) return false;
+        s.deleteNames.run(tenantKey, statusId);
+        return true;
+      })
+      .immediate();
+  }
+
+  async getStatus(tenantKey: string, statusId: string, includeDeleted: boolean): Promise<StatusRecord | undefined> {
+    const r = this.s.getStatus.get(tenantKey, statusId) as StatusRow | undefined;
+    if (!r || (r.deleted_at !== null && !includeDeleted)) return undefined;
+    return toStatus(r);
+  }
+
+  async listStatuses(tenantKey: string, limit: number, after?: { priority: number; id: string }): Promise<ListPage> {
+    const rows = (
+      after
+        ? this.s.listAfter.all(tenantKey, after.priority, after.priority, after.id, limit + 1)
+        : this.s.listFirst.all(tenantKey, limit + 1)
+    ) as StatusRow[];
+    const has_more = rows.length > limit;
+    return { items: rows.slice(0, limit).map(toStatus), has_more };
+  }
+
+  async openUserStatuses(
+    tenantKey: string,
+    statusId: string,
+    snapshot: StatusSnapshot,
+    entries: readonly OpenEntry[],
+    appId: string,
+    nowMs: number,
+  ): Promise<Map<string, UserStatusRow[]>> {
+    const s = this.s;
+    const snap = JSON.stringify(snapshot);
+    const nowS = Math.floor(nowMs / 1000);
+    return this.db
+      .transaction(() => {
+        for (const e of entries) {
+          s.openUserStatus.run({
+            tenant_key: tenantKey,
+            user_id: e.user_id,
+            system_status_id: statusId,
+            end_time: e.end_time,
+            snapshot: snap,
+            opened_by: appId,
+            now: nowMs,
+            now_s: nowS,
+          });
+        }
+        const out = new Map<string, UserStatusRow[]>();
+        for (const e of entries) {
+          if (out.has(e.user_id)) continue;
+          out.set(e.user_id, (s.userStatuses.all(tenantKey, e.user_id) as UserStatusDbRow[]).map(toUserStatus));
+        }
+        return out;
+      })
+      .immediate();
+  }
+
+  async closeUserStatuses(tenantKey: string, statusId: string, userIds: readonly string[], nowMs: number): Promise<void> {
+    const s = this.s;
+    this.db
+      .transaction(() => {
+        for (const u of userIds) s.closeUserStatus.run(nowMs, tenantKey, u, statusId);
+      })
+      .immediate();
+  }
+
+  async userStatuses(tenantKey: string, userId: string): Promise<UserStatusRow[]> {
+    return (this.s.userStatuses.all(tenantKey, userId) as UserStatusDbRow[]).map(toUserStatus);
+  }
+}

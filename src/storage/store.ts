@@ -1,0 +1,121 @@
+/**
+ * The storage contract, in domain terms. Every driver (SQLite now, PostgreSQL later) implements it
+ * and passes the same contract suite (test/storage). Invariants that must hold across concurrent
+ * writers (10 live statuses, unique live names and priorities, all-or-nothing batches) are the
+ * driver's job, enforced inside one transaction per call, never by callers.
+ */
+import type {
+  App,
+  StatusRecord,
+  StatusSnapshot,
+  SystemStatus,
+  Tenant,
+  TokenRecord,
+  User,
+  UserIdType,
+  UserStatusRow,
+} from "../domain/model.js";
+
+/** How one input user id resolved within a tenant, for one app. */
+export type ResolvedId =
+  | { kind: "user"; user: User }
+  | { kind: "invalid" }
+  /** The id exists but belongs to another tenant (2005006). */
+  | { kind: "other_tenant" };
+
+/** Why a create or patch was refused by the invariants the store enforces. */
+export type StatusConflict = "limit" | "duplicate_name" | "duplicate_priority";
+
+export type StatusWriteResult = { ok: true; status: StatusRecord } | { ok: false; conflict: StatusConflict };
+
+/** One user to open a status for. */
+export interface OpenEntry {
+  user_id: string;
+  /** Unix seconds. */
+  end_time: number;
+}
+
+export interface ListPage {
+  items: StatusRecord[];
+  has_more: boolean;
+}
+
+/** A user as the seed loader writes it. */
+export interface UserInput {
+  user_id: string;
+  name: string;
+  resigned: boolean;
+  /** open_id per app_id, for every app of the tenant. */
+  open_ids: Record<string, string>;
+  /** union_id per developer key, for every developer of the tenant's apps. */
+  union_ids: Record<string, string>;
+  /** status ids whose "auto open" toggle this user switched off. */
+  sync_off: string[];
+}
+
+export interface Store {
+  /** Creates or upgrades the schema. Idempotent. */
+  migrate(): Promise<void>;
+  /** Whether the store answers queries (readiness). */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+  /** True when no tenant exists yet (first start). */
+  isEmpty(): Promise<boolean>;
+  /** The per-database secret that signs page tokens: `candidate` is stored on first use, then the stored one wins. */
+  serverSecret(candidate: string): Promise<string>;
+
+  // --- directory: tenants, apps, users (written by seeds and, later, the admin API) ---
+  upsertTenant(tenant: Tenant): Promise<void>;
+  getTenant(tenantKey: string): Promise<Tenant | undefined>;
+  upsertApp(app: App): Promise<void>;
+  getApp(appId: string): Promise<App | undefined>;
+  /** Inserts or updates users with their ids and sync toggles. */
+  upsertUsers(tenantKey: string, users: UserInput[]): Promise<void>;
+  /** Resolves ids of one type for `app` within its tenant, in input order. */
+  resolveUserIds(app: App, idType: UserIdType, ids: readonly string[]): Promise<ResolvedId[]>;
+
+  // --- tokens ---
+  /** The newest unexpired token of this kind for the app, if any. */
+  latestToken(appId: string, kind: TokenRecord["kind"], nowMs: number): Promise<TokenRecord | undefined>;
+  insertToken(token: TokenRecord): Promise<void>;
+  getToken(token: string): Promise<TokenRecord | undefined>;
+  /** Revokes every token of the app (secret rotated, app disabled). */
+  revokeTokens(appId: string): Promise<void>;
+
+  // --- system statuses ---
+  /**
+   * Inserts a status unless the tenant already has `maxLive` live statuses, or a live status
+   * shares one of its names or its priority (checked in that order).
+   */
+  createStatus(tenantKey: string, status: SystemStatus, nowMs: number, maxLive: number): Promise<StatusWriteResult>;
+  /**
+   * Replaces a live status's fields (bumping its version) unless another live status shares one of
+   * its names or its priority.
+   */
+  updateStatus(tenantKey: string, status: SystemStatus, nowMs: number): Promise<StatusWriteResult>;
+  /** Marks a live status deleted. False when there is no such live status. */
+  deleteStatus(tenantKey: string, statusId: string, nowMs: number): Promise<boolean>;
+  /** A status of the tenant; deleted ones only when asked. */
+  getStatus(tenantKey: string, statusId: string, includeDeleted: boolean): Promise<StatusRecord | undefined>;
+  /** The tenant's live statuses by (priority, id), after the keyset cursor when given. */
+  listStatuses(tenantKey: string, limit: number, after?: { priority: number; id: string }): Promise<ListPage>;
+
+  // --- user statuses ---
+  /**
+   * Opens `statusId` for each entry (in order; a later entry for the same user wins). A row that is
+   * still open and unexpired keeps its snapshot and takes the new end_time; otherwise the row takes
+   * `snapshot`. Returns, per distinct user, all of that user's rows after the write.
+   */
+  openUserStatuses(
+    tenantKey: string,
+    statusId: string,
+    snapshot: StatusSnapshot,
+    entries: readonly OpenEntry[],
+    appId: string,
+    nowMs: number,
+  ): Promise<Map<string, UserStatusRow[]>>;
+  /** Closes `statusId` for the users (closing what is not open is a no-op). */
+  closeUserStatuses(tenantKey: string, statusId: string, userIds: readonly string[], nowMs: number): Promise<void>;
+  /** Every row of one user (for the effective status and, later, the admin API). */
+  userStatuses(tenantKey: string, userId: string): Promise<UserStatusRow[]>;
+}

@@ -1,0 +1,141 @@
+/**
+ * Shared test set-up: a real app on a real (in-memory) SQLite store, a manual clock, sequential
+ * ids and the fixture seed. Secrets are hashed with a small scrypt cost to keep tests fast.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
+import { buildApp } from "../src/app.js";
+import { ManualClock } from "../src/domain/clock.js";
+import { deriveOpenId, deriveUnionId, type IdGenerator, sequentialIds } from "../src/domain/ids.js";
+import { loadSeedFile } from "../src/seed/load.js";
+import { SqliteStore } from "../src/storage/sqlite/sqlite-store.js";
+import type { Store } from "../src/storage/store.js";
+
+export const FIXTURE_SEED = join(import.meta.dirname, "fixtures", "seed.yaml");
+/** 2026-01-01T00:00:00Z, the fixed "now" of in-process tests. */
+export const T0 = Date.UTC(2026, 0, 1);
+export const T0_S = T0 / 1000;
+export const TEST_SCRYPT_N = 1024;
+
+export const ACME = "a1b2c3d4e5f60718";
+export const GLOBEX = "0f1e2d3c4b5a6978";
+export const INITECH = "00000000000000c4";
+export const APP = { app_id: "cli_a1b2c3d4e5f60718", app_secret: "acme-secret" };
+export const NARROW_APP = { app_id: "cli_00000000000000b2", app_secret: "narrow-secret" };
+export const DISABLED_APP = { app_id: "cli_00000000000000d3", app_secret: "disabled-secret" };
+export const GLOBEX_APP = { app_id: "cli_0f1e2d3c4b5a6978", app_secret: "globex-secret" };
+export const INITECH_APP = { app_id: "cli_00000000000000c4", app_secret: "initech-secret" };
+/** Seeded statuses of Acme: 出差 (priority 1) and 请假 (priority 2); Globex's own. */
+export const TRIP = "7101214603622940001";
+export const LEAVE = "7101214603622940002";
+export const GLOBEX_STATUS = "7101214603622940009";
+
+export const BASE = "/open-apis/personal_settings/v1/system_statuses";
+
+/** The open_id of an Acme user for the main app (derived, or u003's explicit one). */
+export function openId(userId: string, appId = APP.app_id, tenantKey = ACME): string {
+  if (userId === "u003" && appId === APP.app_id) return "ou_0123456789abcdef0123456789abcdef";
+  return deriveOpenId(appId, tenantKey, userId);
+}
+
+export function unionId(userId: string, tenantKey = ACME): string {
+  if (userId === "u003" && tenantKey === ACME) return "on_0123456789abcdef0123456789abcdef";
+  return deriveUnionId(tenantKey, tenantKey, userId);
+}
+
+export interface TestApp {
+  app: FastifyInstance;
+  store: Store;
+  clock: ManualClock;
+  ids: IdGenerator;
+  /** A fresh tenant_access_token for the app (default: Acme's full-scope app). */
+  token(creds?: { app_id: string; app_secret: string }): Promise<string>;
+  /** inject() with `Authorization: Bearer <token>` and a JSON body. */
+  call(opts: {
+    method: InjectOptions["method"];
+    url: string;
+    token?: string | undefined;
+    body?: unknown;
+    headers?: Record<string, string>;
+  }): Promise<LightMyRequestResponse>;
+  close(): Promise<void>;
+}
+
+export async function makeApp(opts: { rateLimit?: "vendor" | "off"; seed?: string } = {}): Promise<TestApp> {
+  const clock = new ManualClock(T0);
+  const ids = sequentialIds(clock);
+  const store = new SqliteStore("sqlite::memory:");
+  await store.migrate();
+  await loadSeedFile(opts.seed ?? FIXTURE_SEED, { store, ids, now: () => clock.now(), scryptN: TEST_SCRYPT_N });
+  const app = await buildApp({ store, clock, ids, rateLimit: opts.rateLimit ?? "off", logger: false });
+  const t: TestApp = {
+    app,
+    store,
+    clock,
+    ids,
+    async token(creds = APP) {
+      const res = await app.inject({ method: "POST", url: "/open-apis/auth/v3/tenant_access_token/internal", payload: creds });
+      assert.equal(res.statusCode, 200, res.body);
+      return (res.json() as { tenant_access_token: string }).tenant_access_token;
+    },
+    async call({ method, url, token, body, headers }) {
+      return app.inject({
+        method,
+        url,
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(body !== undefined ? { "content-type": "application/json" } : {}),
+          ...headers,
+        },
+        ...(body !== undefined ? { payload: typeof body === "string" ? body : JSON.stringify(body) } : {}),
+      });
+    },
+    async close() {
+      await app.close();
+      await store.close();
+    },
+  };
+  return t;
+}
+
+/** Asserts a vendor error: HTTP status, code, msg, the JSON content type, log id header = error.log_id, and optionally the offending field. */
+export function assertError(
+  res: LightMyRequestResponse,
+  expected: { status: number; code: number; msg: string; field?: string },
+): Record<string, unknown> {
+  assert.equal(res.statusCode, expected.status, res.body);
+  assert.equal(res.headers["content-type"], "application/json; charset=utf-8");
+  const body = res.json() as {
+    code: number;
+    msg: string;
+    data?: unknown;
+    error: { log_id: string; field_violations?: { field: string }[] };
+  };
+  assert.equal(body.code, expected.code, res.body);
+  assert.equal(body.msg, expected.msg);
+  assert.equal(body.data, undefined, "an error has no data");
+  assert.equal(typeof body.error.log_id, "string");
+  assert.equal(res.headers["x-tt-logid"], body.error.log_id);
+  assert.equal(res.headers["x-request-id"], body.error.log_id);
+  if (expected.field !== undefined) {
+    assert.ok(body.error.field_violations, `expected field_violations in ${res.body}`);
+    assert.equal(body.error.field_violations[0]?.field, expected.field, res.body);
+  }
+  return body as unknown as Record<string, unknown>;
+}
+
+/** Asserts a success envelope and returns its data. */
+export function assertOk<T = Record<string, unknown>>(res: LightMyRequestResponse): T {
+  assert.equal(res.statusCode, 200, res.body);
+  assert.equal(res.headers["content-type"], "application/json; charset=utf-8");
+  const body = res.json() as { code: number; msg: string; data: T };
+  assert.equal(body.code, 0, res.body);
+  assert.equal(body.msg, "success");
+  return body.data;
+}
+
+/** Unix seconds `s` after the test clock's now, as a string. */
+export function inSeconds(t: TestApp, s: number): string {
+  return String(Math.floor(t.clock.now() / 1000) + s);
+}

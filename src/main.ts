@@ -60,7 +60,7 @@ Point the official Node SDK at it (npm i @larksuiteoapi/node-sdk):
     appSecret: '${creds.app_secret}',
     domain: '${server.url}',
   });
-  const res = await client.personalSettings.v1.systemStatus.list({ params: { page_size: 50 } });
+  const res = await client.personal_settings.v1.systemStatus.list({ params: { page_size: 50 } });
   console.log(JSON.stringify(res.data, null, 2));
 
 `);

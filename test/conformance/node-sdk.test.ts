@@ -84,7 +84,13 @@ describe("official Node SDK against a real server", () => {
       path: { system_status_id: status.system_status_id },
       params: { user_id_type: "user_id" },
       // The Node SDK types end_time as a number; the server echoes it as a string.
-      data: { user_list: [{ user_id: "u001", end_time: end }, { user_id: "u002", end_time: end }, { user_id: "nobody", end_time: end }] },
+      data: {
+        user_list: [
+          { user_id: "u001", end_time: end },
+          { user_id: "u002", end_time: end },
+          { user_id: "nobody", end_time: end },
+        ],
+      },
     });
     assert.deepEqual(opened.data?.result_list, [
       { user_id: "u001", end_time: String(end), result: "success_show" },
@@ -138,7 +144,7 @@ describe("official Node SDK against a real server", () => {
   test("the vendor page's batchClose sample: disableTokenCache with withTenantToken", async () => {
     const tokenRes = await client.auth.tenantAccessToken.internal({ data: { app_id: APP.app_id, app_secret: APP.app_secret } });
     const token = (tokenRes as { tenant_access_token?: string }).tenant_access_token;
-    assert.ok(token?.startsWith("t-"));
+    if (!token?.startsWith("t-")) assert.fail(`expected a t- token, got ${JSON.stringify(tokenRes)}`);
     const sample = new lark.Client({ appId: "app id", appSecret: "app secret", domain: server.url, disableTokenCache: true });
     const res = await sample.personal_settings.v1.systemStatus.batchClose(
       { path: { system_status_id: TRIP }, params: { user_id_type: "open_id" }, data: { user_list: [openId("u004")] } },
@@ -149,7 +155,12 @@ describe("official Node SDK against a real server", () => {
 
   test("a wrong secret surfaces through the SDK's token request (10014)", async () => {
     // The SDK's token cache is process-wide and keyed by app id, so use an app not fetched yet.
-    const bad = new lark.Client({ appId: NARROW_APP.app_id, appSecret: "wrong", domain: server.url, loggerLevel: lark.LoggerLevel.fatal });
+    const bad = new lark.Client({
+      appId: NARROW_APP.app_id,
+      appSecret: "wrong",
+      domain: server.url,
+      loggerLevel: lark.LoggerLevel.fatal,
+    });
     const err = await vendorError(bad.personal_settings.v1.systemStatus.list({}));
     assert.equal(err.code, 10014);
     assert.equal(err.msg, "app secret invalid");

@@ -54,6 +54,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     genReqId: () => ids.logId(),
     bodyLimit: BODY_LIMIT,
     return503OnClosing: true,
+    // Longer than any request line Node accepts, so an oversized id reaches validation (2005001)
+    // instead of falling through to the not-found handler.
+    routerOptions: { maxParamLength: 65_536 },
   });
   const service = new StatusService({ store, clock, ids });
   const limiter: RateLimiter = deps.rateLimit === "vendor" ? new MemoryRateLimiter(clock) : noRateLimit;

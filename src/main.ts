@@ -5,7 +5,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ConfigError, loadConfig, USAGE } from "./config.js";
 import { parseSeed, SeedError } from "./seed/load.js";
-import { openStore, startServer } from "./server.js";
+import { openStore, type RunningServer, startServer } from "./server.js";
 import { StorageError } from "./storage/errors.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -47,7 +47,39 @@ async function main(): Promise<number> {
     return 0;
   }
 
-  const server = await startServer(config, { onSeedProgress: progressBar, version: pkg.version });
+  // Signal handlers go in before anything is printed: a supervisor that reacts to the "listening"
+  // line must never find the default (kill) disposition still in place.
+  let server: RunningServer | undefined;
+  let stopping: Promise<number> | undefined;
+  let startupStopped = false;
+  const stop = (signal: string): Promise<number> => {
+    if (stopping) return stopping; // repeated signals while draining are ignored
+    if (!server) {
+      startupStopped = true;
+      stopping = Promise.resolve(0);
+      return stopping;
+    }
+    server.app.log.info({ signal }, "draining in-flight requests");
+    stopping = server.close().then(
+      () => 0,
+      (e) => {
+        process.stderr.write(`larkstatus: error while shutting down: ${(e as Error).message}\n`);
+        return 1;
+      },
+    );
+    return stopping;
+  };
+  const exited = new Promise<number>((resolveExit) => {
+    process.on("SIGTERM", () => void stop("SIGTERM").then(resolveExit));
+    process.on("SIGINT", () => void stop("SIGINT").then(resolveExit));
+  });
+
+  server = await startServer(config, { onSeedProgress: progressBar, version: pkg.version });
+  if (startupStopped) {
+    // A signal arrived while starting: shut down now, without announcing.
+    await server.close();
+    return 0;
+  }
   const creds = server.seeded?.demoApp ?? demoCredentials(config.seed ?? config.defaultSeed);
   process.stdout.write(`listening on ${server.url}\n`);
   if (creds) {
@@ -65,24 +97,7 @@ Point the official Node SDK at it (npm i @larksuiteoapi/node-sdk):
 
 `);
   }
-
-  return new Promise((resolveExit) => {
-    let closing = false;
-    const stop = (signal: string) => {
-      if (closing) return;
-      closing = true;
-      server.app.log.info({ signal }, "draining in-flight requests");
-      server.close().then(
-        () => resolveExit(0),
-        (e) => {
-          process.stderr.write(`larkstatus: error while shutting down: ${(e as Error).message}\n`);
-          resolveExit(1);
-        },
-      );
-    };
-    process.once("SIGTERM", () => stop("SIGTERM"));
-    process.once("SIGINT", () => stop("SIGINT"));
-  });
+  return exited;
 }
 
 main().then(

@@ -10,6 +10,9 @@ import { ROOT, type ServerProcess, startServerProcess, tempDb } from "./server-p
 
 const SEED = `${ROOT}/test/fixtures/seed.yaml`;
 
+/** The SDK logs expected failures at error level whatever loggerLevel says; keep test output readable. */
+const quiet = { error() {}, warn() {}, info() {}, debug() {}, trace() {} };
+
 /** The SDK throws on non-2xx; the vendor body is on e.response.data. */
 async function vendorError(p: Promise<unknown>): Promise<{ code: number; msg: string; error: { log_id: string } }> {
   try {
@@ -34,6 +37,7 @@ describe("official Node SDK against a real server", () => {
       appSecret: APP.app_secret,
       domain: server.url,
       loggerLevel: lark.LoggerLevel.fatal,
+      logger: quiet,
     });
   });
 
@@ -145,7 +149,13 @@ describe("official Node SDK against a real server", () => {
     const tokenRes = await client.auth.tenantAccessToken.internal({ data: { app_id: APP.app_id, app_secret: APP.app_secret } });
     const token = (tokenRes as { tenant_access_token?: string }).tenant_access_token;
     if (!token?.startsWith("t-")) assert.fail(`expected a t- token, got ${JSON.stringify(tokenRes)}`);
-    const sample = new lark.Client({ appId: "app id", appSecret: "app secret", domain: server.url, disableTokenCache: true });
+    const sample = new lark.Client({
+      appId: "app id",
+      appSecret: "app secret",
+      domain: server.url,
+      disableTokenCache: true,
+      logger: quiet,
+    });
     const res = await sample.personal_settings.v1.systemStatus.batchClose(
       { path: { system_status_id: TRIP }, params: { user_id_type: "open_id" }, data: { user_list: [openId("u004")] } },
       lark.withTenantToken(token),
@@ -160,6 +170,7 @@ describe("official Node SDK against a real server", () => {
       appSecret: "wrong",
       domain: server.url,
       loggerLevel: lark.LoggerLevel.fatal,
+      logger: quiet,
     });
     const err = await vendorError(bad.personal_settings.v1.systemStatus.list({}));
     assert.equal(err.code, 10014);
@@ -168,6 +179,29 @@ describe("official Node SDK against a real server", () => {
 });
 
 describe("process lifecycle", () => {
+  test("a first start loads examples/seed.yaml and prints the URL and a Node SDK snippet with the demo credentials", async () => {
+    const first = await startServerProcess(["--db", tempDb()]);
+    let code: number | null;
+    try {
+      const tok = await fetch(`${first.url}/open-apis/auth/v3/tenant_access_token/internal`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ app_id: "cli_a1b2c3d4e5f60718", app_secret: "dev-secret-please-change" }),
+      });
+      assert.equal(tok.status, 200, "the demo app of examples/seed.yaml was loaded");
+    } finally {
+      code = await first.stop();
+    }
+    // Stopped first, so the whole banner has arrived.
+    const out = first.output();
+    assert.equal(code, 0, out);
+    assert.match(out, /^listening on http:\/\/127\.0\.0\.1:[0-9]+$/m);
+    assert.ok(out.includes(`domain: '${first.url}'`), out);
+    assert.match(out, /appId: 'cli_a1b2c3d4e5f60718'/);
+    assert.match(out, /appSecret: 'dev-secret-please-change'/);
+    assert.match(out, /client\.personal_settings\.v1\.systemStatus\.list/);
+  });
+
   test("tokens survive a restart on the same database, and SIGTERM exits 0", async () => {
     const db = tempDb();
     const first = await startServerProcess(["--db", db, "--seed", SEED]);
@@ -197,6 +231,17 @@ describe("process lifecycle", () => {
       assert.equal(((await again.json()) as { tenant_access_token: string }).tenant_access_token, token);
     } finally {
       assert.equal(await second.stop(), 0, second.output());
+    }
+  });
+
+  test("SIGTERM the instant the server announces itself still drains and exits 0", async () => {
+    // Regression: the handlers used to be installed after the "listening" line, so a supervisor
+    // reacting to it could kill the process with the default disposition (exit by signal).
+    const db = tempDb();
+    for (let i = 0; i < 5; i++) {
+      const p = await startServerProcess(["--db", db]);
+      const code = await p.stop();
+      assert.equal(code, 0, `run ${i}: ${p.output()}`);
     }
   });
 

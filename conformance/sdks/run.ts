@@ -265,7 +265,7 @@ conformance/sdks/README.md.
 | client | SDK | sample | scenario | exercised | result | notes |
 |---|---|---|---|---|---|---|
 ${rows.join("\n")}
-| C# RestSharp | \`RestSharp\` (page sample) | - | - | exact request covered by a raw HTTP test (test/api/restsharp-request.test.ts) | **not runnable here** | .NET and NuGet cannot be fetched on these machines |
+| C# RestSharp | \`RestSharp\` (page sample) | - | - | exact request covered by a raw HTTP test (test/conformance/restsharp-request.test.ts) | **not runnable here** | .NET and NuGet cannot be fetched on these machines |
 `;
   writeFileSync(join(ROOT, "docs", "sdk-matrix.md"), text);
   log("wrote docs/sdk-matrix.md");

@@ -79,9 +79,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   app.addHook("onRequest", (req, reply, done) => {
-    // The SDKs read the log id from X-Tt-Logid; it equals error.log_id.
-    reply.header("X-Tt-Logid", req.id);
-    reply.header("X-Request-Id", req.id);
+    // The SDKs read the log id from X-Tt-Logid; it equals error.log_id. Set on the raw response so
+    // the name keeps the vendor's casing on the wire: lark-oapi (Python) copies headers into a
+    // plain dict and looks up "X-Tt-Logid" exactly, while Fastify's reply.header() lowercases.
+    reply.raw.setHeader("X-Tt-Logid", req.id);
+    reply.raw.setHeader("X-Request-Id", req.id);
     done();
   });
 

@@ -27,6 +27,12 @@ export async function verifySecret(secret: string, stored: string): Promise<bool
   if (parts.length !== 6 || parts[0] !== "scrypt") return false;
   const [, n, r, p, salt, hash] = parts as [string, string, string, string, string, string];
   const expected = Buffer.from(hash, "base64");
-  const key = await scrypt(secret, Buffer.from(salt, "base64"), Number(n), Number(r), Number(p));
+  let key: Buffer;
+  try {
+    key = await scrypt(secret, Buffer.from(salt, "base64"), Number(n), Number(r), Number(p));
+  } catch {
+    // A corrupt stored hash (bad cost parameters) verifies nothing; it must not become a 5xx.
+    return false;
+  }
   return key.length === expected.length && timingSafeEqual(key, expected);
 }

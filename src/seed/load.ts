@@ -8,7 +8,7 @@ import { Ajv } from "ajv";
 import { parse as parseYaml } from "yaml";
 import type { IdGenerator } from "../domain/ids.js";
 import { deriveOpenId, deriveUnionId } from "../domain/ids.js";
-import { type App, MAX_LIVE_STATUSES, namesOf, type SystemStatus, toWire, withDefaults } from "../domain/model.js";
+import { type App, I18N_KEYS, MAX_LIVE_STATUSES, type SystemStatus, toWire, withDefaults } from "../domain/model.js";
 import { checkSyncSetting, checkTitles, containsSensitiveWord } from "../domain/rules.js";
 import { hashSecret, verifySecret } from "../domain/secrets.js";
 import { ApiError } from "../errors/codes.js";
@@ -137,13 +137,23 @@ function checkSemantics(file: string, seed: SeedFile): void {
         throw e;
       }
       const full = withDefaults(s);
-      if (containsSensitiveWord(namesOf(full), t.sensitive_words ?? []))
-        fail(`${sp}.title`, "title or i18n title contains a sensitive word of this tenant");
-      for (const n of namesOf(full)) {
-        const prev = names.get(n);
-        if (prev) fail(`${sp}.title`, `name "${n}" is already used by ${prev} (names are unique across title and i18n titles)`);
+      // Each name with the path it sits at, so an error points at the exact field.
+      const named: Array<[string, string]> = [
+        [`${sp}.title`, full.title],
+        ...I18N_KEYS.flatMap((k): Array<[string, string]> => {
+          const v = full.i18n_title[k];
+          return v === undefined ? [] : [[`${sp}.i18n_title.${k}`, v]];
+        }),
+      ];
+      for (const [path, n] of named) {
+        if (containsSensitiveWord([n], t.sensitive_words ?? [])) fail(path, "contains a sensitive word of this tenant");
       }
-      for (const n of namesOf(full)) names.set(n, sp);
+      for (const [path, n] of named) {
+        const prev = names.get(n);
+        if (prev && prev !== sp)
+          fail(path, `name "${n}" is already used by ${prev} (names are unique across title and i18n titles)`);
+      }
+      for (const [, n] of named) names.set(n, sp);
       const prevP = priorities.get(full.priority);
       if (prevP) fail(`${sp}.priority`, `priority ${full.priority} is already used by ${prevP}`);
       priorities.set(full.priority, sp);

@@ -91,4 +91,9 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (tenant_key, user_id, system_status_id)
   ) WITHOUT ROWID;
   `,
+  // 2: re-seeding a user deletes its ids by (tenant, user); without these it scanned every id
+  `
+  CREATE INDEX open_ids_tenant_user ON open_ids (tenant_key, user_id);
+  CREATE INDEX union_ids_tenant_user ON union_ids (tenant_key, user_id);
+  `,
 ];

@@ -1,0 +1,931 @@
+/**
+ * The storage contract: every Store driver (SQLite now, PostgreSQL later) runs this suite unchanged.
+ * `makeStore` returns a fresh, empty, not yet migrated store; the suite migrates and closes it.
+ */
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { deriveOpenId, deriveUnionId } from "../../src/domain/ids.js";
+import {
+  type App,
+  type I18nText,
+  type StatusRecord,
+  type SystemStatus,
+  snapshotOf,
+  type Tenant,
+  type TokenRecord,
+  type UserStatusRow,
+  withDefaults,
+} from "../../src/domain/model.js";
+import type { ResolvedId, StatusWriteResult, Store, UserInput } from "../../src/storage/store.js";
+
+/** Optional capabilities of a driver under test. */
+export interface ContractHooks {
+  /** Closes `store` and opens the same database again (without migrating it): enables the durability test. */
+  reopen?: (store: Store) => Promise<Store>;
+}
+
+const T0 = Date.UTC(2026, 0, 1);
+const T0_S = T0 / 1000;
+const HOUR_MS = 3_600_000;
+
+const TA = "aaaaaaaaaaaaaaaa";
+const TB = "bbbbbbbbbbbbbbbb";
+const A1 = "cli_aaaaaaaaaaaaaaa1";
+const A2 = "cli_aaaaaaaaaaaaaaa2";
+const A3 = "cli_aaaaaaaaaaaaaaa3";
+const B1 = "cli_bbbbbbbbbbbbbbb1";
+
+const tenantA: Tenant = { tenant_key: TA, name: "Acme", api_enabled: true, sensitive_words: ["forbidden"] };
+const tenantB: Tenant = { tenant_key: TB, name: "Globex", api_enabled: false, sensitive_words: [] };
+
+function app(appId: string, tenantKey: string, developer: string, over: Partial<App> = {}): App {
+  return {
+    app_id: appId,
+    tenant_key: tenantKey,
+    secret_hash: `scrypt$1024$8$1$salt-of-${appId}$hash`,
+    scopes: ["personal_settings:status:system_status_operate"],
+    enabled: true,
+    visibility: "all",
+    developer,
+    ...over,
+  };
+}
+
+const appA1 = app(A1, TA, "devA");
+const appA2 = app(A2, TA, "devA", { visibility: ["u1"] });
+const appA3 = app(A3, TA, "devZ");
+const appB1 = app(B1, TB, "devB");
+
+function userInput(tenantKey: string, userId: string, name: string, apps: App[], over: Partial<UserInput> = {}): UserInput {
+  return {
+    user_id: userId,
+    name,
+    resigned: false,
+    open_ids: Object.fromEntries(apps.map((a) => [a.app_id, deriveOpenId(a.app_id, tenantKey, userId)])),
+    union_ids: Object.fromEntries(
+      [...new Set(apps.map((a) => a.developer))].map((d) => [d, deriveUnionId(d, tenantKey, userId)]),
+    ),
+    sync_off: [],
+    ...over,
+  };
+}
+
+/** Two tenants, four apps, three users (u1 exists in both tenants). */
+async function directory(store: Store): Promise<void> {
+  await store.upsertTenant(tenantA);
+  await store.upsertTenant(tenantB);
+  for (const a of [appA1, appA2, appA3, appB1]) await store.upsertApp(a);
+  await store.upsertUsers(TA, [
+    userInput(TA, "u1", "Ann Lee", [appA1, appA2, appA3]),
+    userInput(TA, "u2", "Bo Chen", [appA1, appA2, appA3], { resigned: true }),
+  ]);
+  await store.upsertUsers(TB, [userInput(TB, "u1", "Other Ann", [appB1])]);
+}
+
+const ID = (n: number): string => `70000000000000000${String(n).padStart(2, "0")}`;
+
+function status(
+  n: number,
+  title: string,
+  priority: number,
+  over: { i18n_title?: I18nText; is_open_by_default?: boolean; color?: SystemStatus["color"] } = {},
+): SystemStatus {
+  return {
+    system_status_id: ID(n),
+    ...withDefaults({
+      title,
+      i18n_title: over.i18n_title,
+      icon_key: "Coffee",
+      color: over.color,
+      priority,
+      sync_setting: over.is_open_by_default === undefined ? undefined : { is_open_by_default: over.is_open_by_default },
+    }),
+  };
+}
+
+function created(res: StatusWriteResult): StatusRecord {
+  assert.ok(res.ok, `expected ok, got ${JSON.stringify(res)}`);
+  return res.status;
+}
+
+function userOf(r: ResolvedId | undefined): string {
+  assert.equal(r?.kind, "user", JSON.stringify(r));
+  return r?.kind === "user" ? `${r.user.tenant_key}/${r.user.user_id}` : "";
+}
+
+function rowOf(rows: UserStatusRow[] | undefined, statusId: string): UserStatusRow {
+  const r = rows?.find((x) => x.system_status_id === statusId);
+  assert.ok(r, `no row for ${statusId} in ${JSON.stringify(rows)}`);
+  return r;
+}
+
+function tok(value: string, appId: string, issuedAt: number, over: Partial<TokenRecord> = {}): TokenRecord {
+  return {
+    token: value,
+    kind: "tenant",
+    app_id: appId,
+    tenant_key: TA,
+    issued_at: issuedAt,
+    expires_at: issuedAt + 2 * HOUR_MS,
+    ...over,
+  };
+}
+
+export function storageContract(name: string, makeStore: () => Promise<Store>, hooks: ContractHooks = {}): void {
+  /** Runs `fn` on a fresh migrated store, closing it afterwards. */
+  const withStore = (fn: (store: Store) => Promise<void>, opts: { directory?: boolean } = {}) => {
+    return async () => {
+      const store = await makeStore();
+      try {
+        await store.migrate();
+        if (opts.directory !== false) await directory(store);
+        await fn(store);
+      } finally {
+        await store.close();
+      }
+    };
+  };
+
+  describe(`storage contract: ${name}`, () => {
+    // ------------------------------------------------------------ lifecycle
+
+    describe("lifecycle", () => {
+      test(
+        "migrate is idempotent and keeps data",
+        withStore(
+          async (store) => {
+            await store.migrate();
+            await store.upsertTenant(tenantA);
+            await store.migrate();
+            await store.migrate();
+            assert.deepEqual(await store.getTenant(TA), tenantA);
+          },
+          { directory: false },
+        ),
+      );
+
+      test(
+        "ping answers true; isEmpty until the first tenant",
+        withStore(
+          async (store) => {
+            assert.equal(await store.ping(), true);
+            assert.equal(await store.isEmpty(), true);
+            await store.upsertTenant(tenantB);
+            assert.equal(await store.isEmpty(), false);
+          },
+          { directory: false },
+        ),
+      );
+
+      test(
+        "serverSecret stores the first candidate and returns it forever",
+        withStore(
+          async (store) => {
+            assert.equal(await store.serverSecret("first-secret"), "first-secret");
+            assert.equal(await store.serverSecret("second-secret"), "first-secret");
+            assert.equal(await store.serverSecret("third-secret"), "first-secret");
+          },
+          { directory: false },
+        ),
+      );
+    });
+
+    // ------------------------------------------------------------ directory
+
+    describe("tenants and apps", () => {
+      test(
+        "tenants: upsert, get, update; unknown → undefined",
+        withStore(async (store) => {
+          assert.deepEqual(await store.getTenant(TA), tenantA);
+          assert.deepEqual(await store.getTenant(TB), tenantB);
+          assert.equal(await store.getTenant("cccccccccccccccc"), undefined);
+          const changed: Tenant = { tenant_key: TA, name: "Acme Corp", api_enabled: false, sensitive_words: ["机密", "x"] };
+          await store.upsertTenant(changed);
+          assert.deepEqual(await store.getTenant(TA), changed);
+          assert.deepEqual(await store.getTenant(TB), tenantB);
+        }),
+      );
+
+      test(
+        "apps: upsert, get (visibility all and list), update; unknown → undefined",
+        withStore(async (store) => {
+          assert.deepEqual(await store.getApp(A1), appA1);
+          assert.deepEqual(await store.getApp(A2), appA2);
+          assert.equal(await store.getApp("cli_cccccccccccccccc"), undefined);
+          const changed = app(A1, TA, "devA", {
+            secret_hash: "scrypt$1024$8$1$new$hash",
+            scopes: [],
+            enabled: false,
+            visibility: ["u1", "u2"],
+          });
+          await store.upsertApp(changed);
+          assert.deepEqual(await store.getApp(A1), changed);
+        }),
+      );
+    });
+
+    describe("users and resolveUserIds", () => {
+      test(
+        "open_id: of this app → the user; of another app of the tenant → invalid; of another tenant → other_tenant",
+        withStore(async (store) => {
+          const res = await store.resolveUserIds(appA1, "open_id", [
+            deriveOpenId(A1, TA, "u1"),
+            deriveOpenId(A2, TA, "u1"),
+            deriveOpenId(B1, TB, "u1"),
+            deriveOpenId(A1, TA, "u2"),
+            `ou_${"0".repeat(32)}`,
+            "not-an-id",
+          ]);
+          assert.equal(res.length, 6);
+          assert.equal(userOf(res[0]), `${TA}/u1`);
+          assert.deepEqual(res[1], { kind: "invalid" });
+          assert.deepEqual(res[2], { kind: "other_tenant" });
+          assert.equal(userOf(res[3]), `${TA}/u2`);
+          assert.deepEqual(res[4], { kind: "invalid" });
+          assert.deepEqual(res[5], { kind: "invalid" });
+        }),
+      );
+
+      test(
+        "the resolved user carries name and resigned",
+        withStore(async (store) => {
+          const [ann, bo] = await store.resolveUserIds(appA2, "open_id", [
+            deriveOpenId(A2, TA, "u1"),
+            deriveOpenId(A2, TA, "u2"),
+          ]);
+          assert.deepEqual(ann, { kind: "user", user: { tenant_key: TA, user_id: "u1", name: "Ann Lee", resigned: false } });
+          assert.deepEqual(bo, { kind: "user", user: { tenant_key: TA, user_id: "u2", name: "Bo Chen", resigned: true } });
+        }),
+      );
+
+      test(
+        "union_id: by the app's developer; another developer's → invalid; another tenant's → other_tenant",
+        withStore(async (store) => {
+          const res = await store.resolveUserIds(appA1, "union_id", [
+            deriveUnionId("devA", TA, "u1"),
+            deriveUnionId("devZ", TA, "u1"),
+            deriveUnionId("devB", TB, "u1"),
+            `on_${"f".repeat(32)}`,
+          ]);
+          assert.equal(userOf(res[0]), `${TA}/u1`);
+          assert.deepEqual(res[1], { kind: "invalid" });
+          assert.deepEqual(res[2], { kind: "other_tenant" });
+          assert.deepEqual(res[3], { kind: "invalid" });
+          // Two apps of one developer share union ids.
+          const [viaA2] = await store.resolveUserIds(appA2, "union_id", [deriveUnionId("devA", TA, "u2")]);
+          assert.equal(userOf(viaA2), `${TA}/u2`);
+          const [viaA3] = await store.resolveUserIds(appA3, "union_id", [deriveUnionId("devZ", TA, "u2")]);
+          assert.equal(userOf(viaA3), `${TA}/u2`);
+        }),
+      );
+
+      test(
+        "user_id: within the app's tenant only; unknown → invalid",
+        withStore(async (store) => {
+          const a = await store.resolveUserIds(appA1, "user_id", ["u1", "u3", "U1"]);
+          assert.deepEqual(a[0], { kind: "user", user: { tenant_key: TA, user_id: "u1", name: "Ann Lee", resigned: false } });
+          assert.deepEqual(a[1], { kind: "invalid" });
+          assert.deepEqual(a[2], { kind: "invalid" });
+          const [b] = await store.resolveUserIds(appB1, "user_id", ["u1"]);
+          assert.deepEqual(b, { kind: "user", user: { tenant_key: TB, user_id: "u1", name: "Other Ann", resigned: false } });
+        }),
+      );
+
+      test(
+        "results keep input order, duplicates included; an empty list gives []",
+        withStore(async (store) => {
+          const res = await store.resolveUserIds(appA1, "user_id", ["u2", "nobody", "u1", "u2"]);
+          assert.deepEqual(
+            res.map((r) => (r.kind === "user" ? r.user.user_id : r.kind)),
+            ["u2", "invalid", "u1", "u2"],
+          );
+          assert.deepEqual(await store.resolveUserIds(appA1, "open_id", []), []);
+        }),
+      );
+
+      test(
+        "re-upserting a user replaces its name, resigned flag and ids",
+        withStore(async (store) => {
+          const newOpen = `ou_${"1".repeat(32)}`;
+          const newUnion = `on_${"2".repeat(32)}`;
+          await store.upsertUsers(TA, [
+            {
+              user_id: "u1",
+              name: "Ann Lee-Park",
+              resigned: true,
+              open_ids: { [A1]: newOpen },
+              union_ids: { devA: newUnion },
+              sync_off: [],
+            },
+          ]);
+          const res = await store.resolveUserIds(appA1, "open_id", [newOpen, deriveOpenId(A1, TA, "u1")]);
+          assert.deepEqual(res[0], {
+            kind: "user",
+            user: { tenant_key: TA, user_id: "u1", name: "Ann Lee-Park", resigned: true },
+          });
+          assert.deepEqual(res[1], { kind: "invalid" }, "the old open_id no longer resolves");
+          const [u] = await store.resolveUserIds(appA1, "union_id", [newUnion]);
+          assert.equal(userOf(u), `${TA}/u1`);
+        }),
+      );
+    });
+
+    // ------------------------------------------------------------ tokens
+
+    describe("tokens", () => {
+      test(
+        "getToken returns the record as inserted; unknown → undefined",
+        withStore(async (store) => {
+          const t = tok("t-one", A1, T0);
+          await store.insertToken(t);
+          assert.deepEqual(await store.getToken("t-one"), t);
+          assert.equal(await store.getToken("t-nope"), undefined);
+        }),
+      );
+
+      test(
+        "latestToken picks the newest unexpired token of the app and kind",
+        withStore(async (store) => {
+          await store.insertToken(tok("t-old", A1, T0));
+          await store.insertToken(tok("t-new", A1, T0 + HOUR_MS));
+          await store.insertToken(tok("a-app", A1, T0 + HOUR_MS + 1, { kind: "app" }));
+          await store.insertToken(tok("t-other", A2, T0 + HOUR_MS + 2));
+          assert.equal((await store.latestToken(A1, "tenant", T0 + HOUR_MS + 10))?.token, "t-new");
+          assert.deepEqual(await store.latestToken(A1, "tenant", T0 + HOUR_MS + 10), tok("t-new", A1, T0 + HOUR_MS));
+          assert.equal((await store.latestToken(A1, "app", T0 + HOUR_MS + 10))?.token, "a-app");
+          assert.equal((await store.latestToken(A2, "tenant", T0 + HOUR_MS + 10))?.token, "t-other");
+          assert.equal(await store.latestToken(A3, "tenant", T0), undefined);
+          // t-new expires at T0 + 3h: then nothing is left.
+          assert.equal(await store.latestToken(A1, "tenant", T0 + 3 * HOUR_MS), undefined);
+          assert.equal((await store.latestToken(A1, "tenant", T0 + 3 * HOUR_MS - 1))?.token, "t-new");
+        }),
+      );
+
+      test(
+        "latestToken ignores a newer token that has already expired",
+        withStore(async (store) => {
+          await store.insertToken(tok("t-long", A1, T0, { expires_at: T0 + 10 * HOUR_MS }));
+          await store.insertToken(tok("t-short", A1, T0 + 1000, { expires_at: T0 + 2000 }));
+          assert.equal((await store.latestToken(A1, "tenant", T0 + 1500))?.token, "t-short");
+          assert.equal((await store.latestToken(A1, "tenant", T0 + 2000))?.token, "t-long");
+        }),
+      );
+
+      test(
+        "revokeTokens removes every token of the app, and only of that app",
+        withStore(async (store) => {
+          await store.insertToken(tok("t-1", A1, T0));
+          await store.insertToken(tok("a-1", A1, T0, { kind: "app" }));
+          await store.insertToken(tok("t-2", A2, T0));
+          await store.revokeTokens(A1);
+          assert.equal(await store.getToken("t-1"), undefined);
+          assert.equal(await store.getToken("a-1"), undefined);
+          assert.equal(await store.latestToken(A1, "tenant", T0), undefined);
+          assert.equal((await store.getToken("t-2"))?.app_id, A2);
+          await store.revokeTokens(A1);
+        }),
+      );
+
+      test(
+        "expired tokens of the app are purged when a new one is inserted",
+        withStore(async (store) => {
+          await store.insertToken(tok("t-expired", A1, T0, { expires_at: T0 + 1000 }));
+          await store.insertToken(tok("t-alive", A1, T0, { expires_at: T0 + 10 * HOUR_MS }));
+          assert.equal((await store.getToken("t-expired"))?.token, "t-expired", "kept until the next insert");
+          await store.insertToken(tok("t-next", A1, T0 + 5000));
+          assert.equal(await store.getToken("t-expired"), undefined);
+          assert.equal((await store.getToken("t-alive"))?.token, "t-alive");
+          assert.equal((await store.getToken("t-next"))?.token, "t-next");
+        }),
+      );
+    });
+
+    // ------------------------------------------------------------ statuses
+
+    describe("createStatus", () => {
+      test(
+        "a created status is returned with tenant, version 1 and timestamps",
+        withStore(async (store) => {
+          const s = status(1, "出差", 1, { i18n_title: { en_us: "Business trip" }, color: "GREEN" });
+          const rec = created(await store.createStatus(TA, s, T0, 10));
+          assert.deepEqual(rec, { ...s, tenant_key: TA, version: 1, created_at: T0, updated_at: T0, deleted_at: null });
+          assert.deepEqual(await store.getStatus(TA, ID(1), false), rec);
+          assert.deepEqual(await store.getStatus(TA, ID(1), true), rec);
+        }),
+      );
+
+      test(
+        "the limit is checked first, then names, then priority",
+        withStore(async (store) => {
+          created(await store.createStatus(TA, status(1, "A", 1, { i18n_title: { en_us: "A-en" } }), T0, 2));
+          created(await store.createStatus(TA, status(2, "B", 2), T0, 2));
+          // Full: even a status with a duplicate name and priority is refused for the limit.
+          assert.deepEqual(await store.createStatus(TA, status(3, "A", 1), T0, 2), { ok: false, conflict: "limit" });
+          assert.deepEqual(await store.createStatus(TA, status(3, "C", 3), T0, 2), { ok: false, conflict: "limit" });
+          // Room again (maxLive 3): a duplicate name wins over a duplicate priority.
+          assert.deepEqual(await store.createStatus(TA, status(3, "A", 1), T0, 3), { ok: false, conflict: "duplicate_name" });
+          assert.deepEqual(await store.createStatus(TA, status(3, "C", 1), T0, 3), {
+            ok: false,
+            conflict: "duplicate_priority",
+          });
+          created(await store.createStatus(TA, status(3, "C", 3), T0, 3));
+        }),
+      );
+
+      test(
+        "ten live statuses is the vendor's limit",
+        withStore(async (store) => {
+          for (let p = 0; p < 10; p++) created(await store.createStatus(TA, status(p + 1, `S${p}`, p), T0, 10));
+          assert.deepEqual(await store.createStatus(TA, status(11, "S10", 5), T0, 10), { ok: false, conflict: "limit" });
+          assert.equal((await store.listStatuses(TA, 50)).items.length, 10);
+        }),
+      );
+
+      const nameClashes: Array<[string, SystemStatus]> = [
+        ["title = another's title", status(2, "A", 2)],
+        ["title = another's i18n title", status(2, "A-en", 2)],
+        ["i18n title = another's title", status(2, "Z", 2, { i18n_title: { ja_jp: "A" } })],
+        ["i18n title = another's i18n title (other locale)", status(2, "Z", 2, { i18n_title: { zh_cn: "A-en" } })],
+      ];
+      for (const [what, s] of nameClashes) {
+        test(
+          `duplicate name: ${what}`,
+          withStore(async (store) => {
+            created(await store.createStatus(TA, status(1, "A", 1, { i18n_title: { en_us: "A-en" } }), T0, 10));
+            assert.deepEqual(await store.createStatus(TA, s, T0, 10), { ok: false, conflict: "duplicate_name" });
+          }),
+        );
+      }
+
+      test(
+        "names match exactly (case-sensitive); a status may repeat its own title in its i18n titles",
+        withStore(async (store) => {
+          created(await store.createStatus(TA, status(1, "Trip", 1), T0, 10));
+          created(await store.createStatus(TA, status(2, "trip", 2), T0, 10));
+          const own = status(3, "出差", 3, { i18n_title: { zh_cn: "出差", en_us: "Business trip", ja_jp: "出差" } });
+          created(await store.createStatus(TA, own, T0, 10));
+          assert.deepEqual((await store.getStatus(TA, ID(3), false))?.i18n_title, own.i18n_title);
+        }),
+      );
+
+      test(
+        "a refused create writes nothing: no status, no names, no priority",
+        withStore(async (store) => {
+          created(await store.createStatus(TA, status(1, "A", 1), T0, 10));
+          const refused = status(2, "B", 1, { i18n_title: { en_us: "B-en" } });
+          assert.deepEqual(await store.createStatus(TA, refused, T0, 10), { ok: false, conflict: "duplicate_priority" });
+          assert.deepEqual(await store.createStatus(TA, status(3, "C", 1), T0, 10), {
+            ok: false,
+            conflict: "duplicate_priority",
+          });
+          assert.equal(await store.getStatus(TA, ID(2), true), undefined);
+          // Its names were not reserved, and its id is still free.
+          created(await store.createStatus(TA, status(4, "B-en", 4), T0, 10));
+          created(await store.createStatus(TA, status(2, "B", 2), T0, 10));
+          assert.deepEqual(
+            (await store.listStatuses(TA, 50)).items.map((s) => s.system_status_id),
+            [ID(1), ID(2), ID(4)],
+          );
+        }),
+      );
+
+      test(
+        "the limit, names and priorities are per tenant",
+        withStore(async (store) => {
+          created(await store.createStatus(TA, status(1, "Trip", 1), T0, 1));
+          created(await store.createStatus(TB, status(2, "Trip", 1), T0, 1));
+          assert.equal(await store.getStatus(TA, ID(2), true), undefined, "another tenant's status is invisible");
+          assert.equal(await store.getStatus(TB, ID(1), true), undefined);
+          assert.deepEqual(
+            (await store.listStatuses(TB, 50)).items.map((s) => s.system_status_id),
+            [ID(2)],
+          );
+        }),
+      );
+    });
+
+    describe("updateStatus", () => {
+      test(
+        "replaces the fields, bumps the version and updated_at, keeps created_at",
+        withStore(async (store) => {
+          created(await store.createStatus(TA, status(1, "A", 1), T0, 10));
+          const next = status(1, "A2", 4, { i18n_title: { en_us: "A2-en" }, color: "RED", is_open_by_default: false });
+          const rec = created(await store.updateStatus(TA, next, T0 + 5000));
+          assert.deepEqual(rec, { ...next, tenant_key: TA, version: 2, created_at: T0, updated_at: T0 + 5000, deleted_at: null });
+          assert.equal(created(await store.updateStatus(TA, next, T0 + 6000)).version, 3, "every update bumps the version");
+        }),
+      );
+
+      test(
+        "a status may keep its own names and priority",
+        withStore(async (store) => {
+          created(await store.createStatus(TA, status(1, "A", 1, { i18n_title: { en_us: "A-en" } }), T0, 10));
+          const same = status(1, "A", 1, { i18n_title: { en_us: "A-en", zh_cn: "A" }, color: "GRAY" });
+          assert.equal(created(await store.updateStatus(TA, same, T0 + 1)).color, "GRAY");
+          // Swapping its own title and i18n title is fine too.
+          const swapped = status(1, "A-en", 1, { i18n_title: { en_us: "A" } });
+          assert.equal(created(await store.updateStatus(TA, swapped, T0 + 2)).title, "A-en");
+        }),
+      );
+
+      test(
+        "conflicts with other live statuses: names first, then priority; nothing changes",
+        withStore(async (store) => {
+          const a = created(await store.createStatus(TA, status(1, "A", 1), T0, 10));
+          created(await store.createStatus(TA, status(2, "B", 2, { i18n_title: { en_us: "B-en" } }), T0, 10));
+          assert.deepEqual(await store.updateStatus(TA, status(1, "B", 2), T0 + 1), { ok: false, conflict: "duplicate_name" });
+          assert.deepEqual(await store.updateStatus(TA, status(1, "A", 1, { i18n_title: { ja_jp: "B-en" } }), T0 + 1), {
+            ok: false,
+            conflict: "duplicate_name",
+          });
+          assert.deepEqual(await store.updateStatus(TA, status(1, "A", 2), T0 + 1), {
+            ok: false,
+            conflict: "duplicate_priority",
+          });
+          assert.deepEqual(await store.getStatus(TA, ID(1), false), a, "unchanged, version 1");
+        }),
+      );
+
+      test(
+        "an update frees the names it drops",
+        withStore(async (store) => {
+          created(await store.createStatus(TA, status(1, "A", 1, { i18n_title: { en_us: "A-en" } }), T0, 10));
+          created(await store.updateStatus(TA, status(1, "A2", 3), T0 + 1));
+          created(await store.createStatus(TA, status(2, "A", 1, { i18n_title: { en_us: "A-en" } }), T0 + 2, 10));
+        }),
+      );
+
+      test(
+        "updating a deleted or unknown status is an error",
+        withStore(async (store) => {
+          created(await store.createStatus(TA, status(1, "A", 1), T0, 10));
+          assert.equal(await store.deleteStatus(TA, ID(1), T0 + 1), true);
+          await assert.rejects(store.updateStatus(TA, status(1, "A", 1), T0 + 2));
+          await assert.rejects(store.updateStatus(TA, status(9, "Z", 9), T0 + 2));
+          assert.equal((await store.getStatus(TA, ID(1), true))?.version, 1);
+        }),
+      );
+    });
+
+    describe("deleteStatus and getStatus", () => {
+      test(
+        "delete returns true, then false; the status is hidden unless includeDeleted",
+        withStore(async (store) => {
+          const rec = created(await store.createStatus(TA, status(1, "A", 1), T0, 10));
+          assert.equal(await store.deleteStatus(TB, ID(1), T0 + 1), false, "another tenant cannot delete it");
+          assert.equal(await store.deleteStatus(TA, ID(1), T0 + 1000), true);
+          assert.equal(await store.deleteStatus(TA, ID(1), T0 + 2000), false);
+          assert.equal(await store.deleteStatus(TA, ID(9), T0 + 2000), false);
+          assert.equal(await store.getStatus(TA, ID(1), false), undefined);
+          const deleted = await store.getStatus(TA, ID(1), true);
+          assert.deepEqual(deleted, { ...rec, deleted_at: T0 + 1000, updated_at: T0 + 1000 });
+          assert.deepEqual((await store.listStatuses(TA, 50)).items, []);
+        }),
+      );
+
+      test(
+        "a deleted status frees its names and priority and no longer counts toward the limit",
+        withStore(async (store) => {
+          created(await store.createStatus(TA, status(1, "A", 1, { i18n_title: { en_us: "A-en" } }), T0, 2));
+          created(await store.createStatus(TA, status(2, "B", 2), T0, 2));
+          assert.equal(await store.deleteStatus(TA, ID(1), T0 + 1), true);
+          created(await store.createStatus(TA, status(3, "A-en", 1, { i18n_title: { zh_cn: "A" } }), T0 + 2, 2));
+          assert.deepEqual(
+            (await store.listStatuses(TA, 50)).items.map((s) => s.system_status_id),
+            [ID(3), ID(2)],
+          );
+        }),
+      );
+    });
+
+    describe("listStatuses", () => {
+      test(
+        "keyset pagination by (priority, id) with has_more",
+        withStore(async (store) => {
+          const priorities: Array<[number, number]> = [
+            [1, 3],
+            [2, 0],
+            [3, 7],
+            [4, 1],
+            [5, 5],
+          ];
+          for (const [n, p] of priorities) created(await store.createStatus(TA, status(n, `S${n}`, p), T0, 10));
+          created(await store.createStatus(TB, status(6, "Other", 2), T0, 10));
+          const ids = (page: { items: StatusRecord[] }) => page.items.map((s) => [s.priority, s.system_status_id]);
+
+          const p1 = await store.listStatuses(TA, 2);
+          assert.deepEqual(ids(p1), [
+            [0, ID(2)],
+            [1, ID(4)],
+          ]);
+          assert.equal(p1.has_more, true);
+          const p2 = await store.listStatuses(TA, 2, { priority: 1, id: ID(4) });
+          assert.deepEqual(ids(p2), [
+            [3, ID(1)],
+            [5, ID(5)],
+          ]);
+          assert.equal(p2.has_more, true);
+          const p3 = await store.listStatuses(TA, 2, { priority: 5, id: ID(5) });
+          assert.deepEqual(ids(p3), [[7, ID(3)]]);
+          assert.equal(p3.has_more, false);
+
+          const all = await store.listStatuses(TA, 5);
+          assert.equal(all.items.length, 5);
+          assert.equal(all.has_more, false, "exactly `limit` items left: no more");
+          assert.equal((await store.listStatuses(TA, 4)).has_more, true);
+          const after = await store.listStatuses(TA, 10, { priority: 7, id: ID(3) });
+          assert.deepEqual(after, { items: [], has_more: false });
+        }),
+      );
+
+      test(
+        "within one priority the id orders, and a cursor need not name a live status",
+        withStore(async (store) => {
+          created(await store.createStatus(TA, status(11, "X", 4), T0, 10));
+          assert.equal(await store.deleteStatus(TA, ID(11), T0), true);
+          created(await store.createStatus(TA, status(12, "Y", 4), T0, 10));
+          created(await store.createStatus(TA, status(13, "Z", 6), T0, 10));
+          const page = await store.listStatuses(TA, 10, { priority: 4, id: ID(11) });
+          assert.deepEqual(
+            page.items.map((s) => s.system_status_id),
+            [ID(12), ID(13)],
+          );
+          const later = await store.listStatuses(TA, 10, { priority: 4, id: ID(12) });
+          assert.deepEqual(
+            later.items.map((s) => s.system_status_id),
+            [ID(13)],
+          );
+        }),
+      );
+    });
+
+    // ------------------------------------------------------------ user statuses
+
+    describe("openUserStatuses and closeUserStatuses", () => {
+      const setup = async (store: Store) => {
+        const a = created(await store.createStatus(TA, status(1, "A", 1), T0, 10));
+        const b = created(await store.createStatus(TA, status(2, "B", 2, { is_open_by_default: false }), T0, 10));
+        return { a, b };
+      };
+
+      test(
+        "a new row takes the snapshot, end_time, app and time",
+        withStore(async (store) => {
+          const { a } = await setup(store);
+          const rows = await store.openUserStatuses(TA, ID(1), snapshotOf(a), [{ user_id: "u1", end_time: T0_S + 3600 }], A1, T0);
+          assert.deepEqual([...rows.keys()], ["u1"]);
+          assert.deepEqual(rows.get("u1"), [
+            {
+              user_id: "u1",
+              system_status_id: ID(1),
+              open: true,
+              end_time: T0_S + 3600,
+              snapshot: snapshotOf(a),
+              opened_by: A1,
+              opened_at: T0,
+              sync_on: true,
+            },
+          ]);
+          assert.deepEqual(await store.userStatuses(TA, "u1"), rows.get("u1"));
+          assert.deepEqual(await store.userStatuses(TB, "u1"), [], "tenant-scoped");
+        }),
+      );
+
+      test(
+        "re-open of a still-open, unexpired row keeps the old snapshot and takes the new end_time",
+        withStore(async (store) => {
+          const { a } = await setup(store);
+          await store.openUserStatuses(TA, ID(1), snapshotOf(a), [{ user_id: "u1", end_time: T0_S + 3600 }], A1, T0);
+          const a2 = created(await store.updateStatus(TA, status(1, "A-v2", 1, { color: "RED" }), T0 + 1000));
+          const rows = await store.openUserStatuses(
+            TA,
+            ID(1),
+            snapshotOf(a2),
+            [{ user_id: "u1", end_time: T0_S + 7200 }],
+            A1,
+            T0 + 2000,
+          );
+          const r = rowOf(rows.get("u1"), ID(1));
+          assert.deepEqual(r.snapshot, snapshotOf(a));
+          assert.equal(r.snapshot.version, 1);
+          assert.equal(r.end_time, T0_S + 7200);
+          assert.equal(r.open, true);
+          // A shorter end_time is taken as well.
+          const again = await store.openUserStatuses(
+            TA,
+            ID(1),
+            snapshotOf(a2),
+            [{ user_id: "u1", end_time: T0_S + 60 }],
+            A1,
+            T0 + 3000,
+          );
+          assert.equal(rowOf(again.get("u1"), ID(1)).end_time, T0_S + 60);
+          assert.equal(rowOf(again.get("u1"), ID(1)).snapshot.title, "A");
+        }),
+      );
+
+      test(
+        "re-open after expiry takes the new snapshot (end_time == now counts as expired)",
+        withStore(async (store) => {
+          const { a } = await setup(store);
+          await store.openUserStatuses(TA, ID(1), snapshotOf(a), [{ user_id: "u1", end_time: T0_S + 60 }], A1, T0);
+          const a2 = created(await store.updateStatus(TA, status(1, "A-v2", 1), T0 + 1000));
+          const rows = await store.openUserStatuses(
+            TA,
+            ID(1),
+            snapshotOf(a2),
+            [{ user_id: "u1", end_time: T0_S + 7200 }],
+            A2,
+            (T0_S + 60) * 1000,
+          );
+          const r = rowOf(rows.get("u1"), ID(1));
+          assert.deepEqual(r.snapshot, snapshotOf(a2));
+          assert.equal(r.snapshot.version, 2);
+          assert.equal(r.end_time, T0_S + 7200);
+          assert.equal(r.opened_at, (T0_S + 60) * 1000);
+          assert.equal(r.opened_by, A2);
+        }),
+      );
+
+      test(
+        "re-open after a close takes the new snapshot",
+        withStore(async (store) => {
+          const { a } = await setup(store);
+          await store.openUserStatuses(TA, ID(1), snapshotOf(a), [{ user_id: "u1", end_time: T0_S + 3600 }], A1, T0);
+          await store.closeUserStatuses(TA, ID(1), ["u1"], T0 + 500);
+          assert.equal(rowOf(await store.userStatuses(TA, "u1"), ID(1)).open, false);
+          const a2 = created(await store.updateStatus(TA, status(1, "A-v2", 1), T0 + 1000));
+          const rows = await store.openUserStatuses(
+            TA,
+            ID(1),
+            snapshotOf(a2),
+            [{ user_id: "u1", end_time: T0_S + 3600 }],
+            A1,
+            T0 + 2000,
+          );
+          const r = rowOf(rows.get("u1"), ID(1));
+          assert.equal(r.open, true);
+          assert.deepEqual(r.snapshot, snapshotOf(a2));
+          assert.equal(r.opened_at, T0 + 2000);
+        }),
+      );
+
+      test(
+        "a later entry for the same user in one batch wins; the result has one entry per distinct user",
+        withStore(async (store) => {
+          const { a } = await setup(store);
+          const rows = await store.openUserStatuses(
+            TA,
+            ID(1),
+            snapshotOf(a),
+            [
+              { user_id: "u1", end_time: T0_S + 100 },
+              { user_id: "u2", end_time: T0_S + 300 },
+              { user_id: "u1", end_time: T0_S + 200 },
+            ],
+            A1,
+            T0,
+          );
+          assert.deepEqual([...rows.keys()].sort(), ["u1", "u2"]);
+          assert.equal(rows.get("u1")?.length, 1);
+          assert.equal(rowOf(rows.get("u1"), ID(1)).end_time, T0_S + 200);
+          assert.equal(rowOf(rows.get("u2"), ID(1)).end_time, T0_S + 300);
+          assert.equal(rowOf(await store.userStatuses(TA, "u1"), ID(1)).end_time, T0_S + 200);
+        }),
+      );
+
+      test(
+        "the result holds all of the user's rows, each with its own snapshot",
+        withStore(async (store) => {
+          const { a, b } = await setup(store);
+          await store.openUserStatuses(TA, ID(2), snapshotOf(b), [{ user_id: "u1", end_time: T0_S + 500 }], A1, T0);
+          const rows = await store.openUserStatuses(
+            TA,
+            ID(1),
+            snapshotOf(a),
+            [{ user_id: "u1", end_time: T0_S + 900 }],
+            A1,
+            T0 + 1,
+          );
+          const all = rows.get("u1") ?? [];
+          assert.deepEqual(all.map((r) => r.system_status_id).sort(), [ID(1), ID(2)]);
+          assert.equal(rowOf(all, ID(1)).snapshot.priority, 1);
+          assert.equal(rowOf(all, ID(2)).snapshot.priority, 2);
+          assert.equal(rowOf(all, ID(2)).end_time, T0_S + 500);
+        }),
+      );
+
+      test(
+        "sync_on: the user's preference, else the status's is_open_by_default",
+        withStore(async (store) => {
+          const { a, b } = await setup(store);
+          // u2 switched auto-open off for status 1.
+          await store.upsertUsers(TA, [
+            userInput(TA, "u2", "Bo Chen", [appA1, appA2, appA3], { resigned: true, sync_off: [ID(1)] }),
+          ]);
+          const r1 = await store.openUserStatuses(
+            TA,
+            ID(1),
+            snapshotOf(a),
+            [
+              { user_id: "u1", end_time: T0_S + 60 },
+              { user_id: "u2", end_time: T0_S + 60 },
+            ],
+            A1,
+            T0,
+          );
+          assert.equal(rowOf(r1.get("u1"), ID(1)).sync_on, true, "default true");
+          assert.equal(rowOf(r1.get("u2"), ID(1)).sync_on, false, "user preference off");
+          const r2 = await store.openUserStatuses(TA, ID(2), snapshotOf(b), [{ user_id: "u1", end_time: T0_S + 60 }], A1, T0);
+          assert.equal(rowOf(r2.get("u1"), ID(2)).sync_on, false, "status default false");
+          // The status default is read live: a patch turning it on applies to existing rows.
+          created(await store.updateStatus(TA, status(2, "B", 2, { is_open_by_default: true }), T0 + 1));
+          assert.equal(rowOf(await store.userStatuses(TA, "u1"), ID(2)).sync_on, true);
+        }),
+      );
+
+      test(
+        "closeUserStatuses closes, is idempotent, and ignores users without the status",
+        withStore(async (store) => {
+          const { a, b } = await setup(store);
+          await store.openUserStatuses(
+            TA,
+            ID(1),
+            snapshotOf(a),
+            [
+              { user_id: "u1", end_time: T0_S + 3600 },
+              { user_id: "u2", end_time: T0_S + 3600 },
+            ],
+            A1,
+            T0,
+          );
+          await store.openUserStatuses(TA, ID(2), snapshotOf(b), [{ user_id: "u1", end_time: T0_S + 3600 }], A1, T0);
+          await store.closeUserStatuses(TA, ID(1), ["u1", "nobody"], T0 + 10);
+          await store.closeUserStatuses(TA, ID(1), ["u1"], T0 + 20);
+          const u1 = await store.userStatuses(TA, "u1");
+          assert.equal(rowOf(u1, ID(1)).open, false);
+          assert.equal(rowOf(u1, ID(2)).open, true, "other statuses of the user are untouched");
+          assert.equal(rowOf(await store.userStatuses(TA, "u2"), ID(1)).open, true, "other users are untouched");
+          assert.deepEqual(await store.userStatuses(TA, "nobody"), [], "closing creates no rows");
+          await store.closeUserStatuses(TB, ID(1), ["u2"], T0 + 30);
+          assert.equal(rowOf(await store.userStatuses(TA, "u2"), ID(1)).open, true, "another tenant cannot close it");
+        }),
+      );
+
+      test(
+        "a deleted status keeps the rows of users who show it, and they can be closed",
+        withStore(async (store) => {
+          const { a } = await setup(store);
+          await store.openUserStatuses(TA, ID(1), snapshotOf(a), [{ user_id: "u1", end_time: T0_S + 3600 }], A1, T0);
+          assert.equal(await store.deleteStatus(TA, ID(1), T0 + 1), true);
+          const r = rowOf(await store.userStatuses(TA, "u1"), ID(1));
+          assert.equal(r.open, true);
+          assert.deepEqual(r.snapshot, snapshotOf(a));
+          await store.closeUserStatuses(TA, ID(1), ["u1"], T0 + 2);
+          assert.equal(rowOf(await store.userStatuses(TA, "u1"), ID(1)).open, false);
+        }),
+      );
+    });
+
+    // ------------------------------------------------------------ scale and durability
+
+    test(
+      "data survives close and reopen",
+      { skip: hooks.reopen ? false : "needs a durable database (reopen hook)" },
+      async () => {
+        const reopen = hooks.reopen as NonNullable<ContractHooks["reopen"]>;
+        let store = await makeStore();
+        try {
+          await store.migrate();
+          await directory(store);
+          await store.serverSecret("kept-secret");
+          await store.insertToken(tok("t-durable", A1, T0));
+          const a = created(await store.createStatus(TA, status(1, "A", 1, { i18n_title: { en_us: "A-en" } }), T0, 10));
+          created(await store.createStatus(TA, status(2, "B", 2), T0, 10));
+          assert.equal(await store.deleteStatus(TA, ID(2), T0 + 1), true);
+          await store.openUserStatuses(TA, ID(1), snapshotOf(a), [{ user_id: "u1", end_time: T0_S + 3600 }], A1, T0);
+
+          store = await reopen(store);
+          await store.migrate();
+          assert.equal(await store.isEmpty(), false);
+          assert.deepEqual(await store.getTenant(TA), tenantA);
+          assert.deepEqual(await store.getApp(A2), appA2);
+          assert.equal(userOf((await store.resolveUserIds(appA1, "open_id", [deriveOpenId(A1, TA, "u1")]))[0]), `${TA}/u1`);
+          assert.equal(await store.serverSecret("other"), "kept-secret");
+          assert.deepEqual(await store.getToken("t-durable"), tok("t-durable", A1, T0));
+          assert.deepEqual(await store.getStatus(TA, ID(1), false), a);
+          assert.equal((await store.getStatus(TA, ID(2), true))?.deleted_at, T0 + 1);
+          assert.deepEqual(rowOf(await store.userStatuses(TA, "u1"), ID(1)).snapshot, snapshotOf(a));
+          // Indexes survived too: names and priority are still reserved.
+          assert.deepEqual(await store.createStatus(TA, status(3, "A-en", 5), T0, 10), { ok: false, conflict: "duplicate_name" });
+          assert.deepEqual(await store.createStatus(TA, status(3, "C", 1), T0, 10), {
+            ok: false,
+            conflict: "duplicate_priority",
+          });
+        } finally {
+          await store.close();
+        }
+      },
+    );
+  });
+}

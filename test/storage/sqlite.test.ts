@@ -1,0 +1,152 @@
+/** Runs the storage contract against SQLite (in memory and on disk), plus SQLite-only checks. */
+import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import Database from "better-sqlite3";
+import { StorageError } from "../../src/storage/errors.js";
+import { SQLITE_MIGRATIONS } from "../../src/storage/sqlite/migrations.js";
+import { SqliteStore, sqlitePath } from "../../src/storage/sqlite/sqlite-store.js";
+import type { Store } from "../../src/storage/store.js";
+import { storageContract } from "./contract.js";
+
+let dir: string;
+let n = 0;
+const paths = new WeakMap<Store, string>();
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), "larkstatus-sqlite-"));
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function fileStore(): Store {
+  const path = join(dir, `db-${++n}`, "larkstatus.db");
+  const store = new SqliteStore(`sqlite:${path}`);
+  paths.set(store, path);
+  return store;
+}
+
+storageContract("sqlite::memory:", async () => new SqliteStore("sqlite::memory:"));
+
+storageContract("sqlite file", async () => fileStore(), {
+  async reopen(store) {
+    const path = paths.get(store);
+    assert.ok(path, "reopen of a store this suite did not make");
+    await store.close();
+    const again = new SqliteStore(`sqlite:${path}`);
+    paths.set(again, path);
+    return again;
+  },
+});
+
+describe("SqliteStore specifics", () => {
+  test("re-seeding a user finds its ids by index, not by scanning every id (migration 2)", async () => {
+    // The per-user deletes of upsertUsers ran a full scan of open_ids/union_ids, so a 10^6-user seed
+    // was quadratic. The plan, not a timing, is what a unit test can pin (timings live in bench/).
+    const store = fileStore();
+    const path = paths.get(store) as string;
+    await store.migrate();
+    await store.close();
+    const db = new Database(path);
+    try {
+      for (const table of ["open_ids", "union_ids"]) {
+        const plan = db.prepare(`EXPLAIN QUERY PLAN DELETE FROM ${table} WHERE tenant_key = ? AND user_id = ?`).all("t", "u") as {
+          detail: string;
+        }[];
+        const details = plan.map((r) => r.detail).join(" | ");
+        assert.match(details, /USING (COVERING )?INDEX/, `${table}: ${details}`);
+        assert.doesNotMatch(details, /^SCAN/, `${table}: ${details}`);
+      }
+    } finally {
+      db.close();
+    }
+  });
+
+  test("a database whose schema is newer than the code → StorageError on migrate", async () => {
+    const store = fileStore();
+    const path = paths.get(store) as string;
+    await store.migrate();
+    const other = new Database(path);
+    try {
+      assert.equal(
+        (other.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string }).value,
+        String(SQLITE_MIGRATIONS.length),
+      );
+      other.prepare("UPDATE meta SET value='999' WHERE key='schema_version'").run();
+    } finally {
+      other.close();
+    }
+    await store.close();
+    const newer = new SqliteStore(`sqlite:${path}`);
+    try {
+      await assert.rejects(newer.migrate(), (e: unknown) => {
+        assert.ok(e instanceof StorageError, String(e));
+        assert.match(e.message, /999/);
+        return true;
+      });
+    } finally {
+      await newer.close();
+    }
+  });
+
+  test("the newer-schema check also fires on a store that is still open", async () => {
+    const store = fileStore();
+    const path = paths.get(store) as string;
+    await store.migrate();
+    const other = new Database(path);
+    other.prepare("UPDATE meta SET value='999' WHERE key='schema_version'").run();
+    other.close();
+    try {
+      await assert.rejects(store.migrate(), StorageError);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test("using the store before migrate() is a StorageError", async () => {
+    const store = new SqliteStore("sqlite::memory:");
+    try {
+      await assert.rejects(store.getTenant("a1b2c3d4e5f60718"), StorageError);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test("a file database is created with its directory, in WAL mode", async () => {
+    const store = fileStore();
+    const path = paths.get(store) as string;
+    await store.migrate();
+    await store.close();
+    const db = new Database(path, { readonly: true });
+    try {
+      assert.equal(db.pragma("journal_mode", { simple: true }), "wal");
+    } finally {
+      db.close();
+    }
+  });
+
+  test("an unopenable path (its parent is a file) → StorageError", async () => {
+    const file = join(dir, "not-a-dir");
+    await writeFile(file, "x");
+    assert.throws(() => new SqliteStore(`sqlite:${join(file, "x.db")}`), StorageError);
+  });
+
+  test("sqlitePath parses the URL forms", () => {
+    assert.equal(sqlitePath("sqlite::memory:"), ":memory:");
+    assert.equal(sqlitePath("sqlite:./data/larkstatus.db"), "./data/larkstatus.db");
+    assert.equal(sqlitePath("sqlite:/abs/x.db"), "/abs/x.db");
+    assert.throws(() => sqlitePath("sqlite:"), StorageError);
+    assert.throws(() => sqlitePath("postgres://localhost/x"), StorageError);
+  });
+
+  test("close is idempotent", async () => {
+    const store = new SqliteStore("sqlite::memory:");
+    await store.migrate();
+    await store.close();
+    await store.close();
+    assert.equal(await store.ping(), false);
+  });
+});

@@ -1,0 +1,174 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { ConfigError, loadConfig } from "../../src/config.js";
+
+const SEED = "/srv/examples/seed.yaml";
+
+function configError(argv: string[], env: NodeJS.ProcessEnv = {}): string {
+  try {
+    loadConfig(argv, env, SEED);
+  } catch (e) {
+    assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${String(e)}`);
+    assert.equal(e.name, "ConfigError");
+    return e.message;
+  }
+  assert.fail(`expected loadConfig(${JSON.stringify(argv)}) to throw`);
+}
+
+describe("loadConfig", () => {
+  test("defaults", () => {
+    assert.deepEqual(
+      { ...loadConfig([], {}, SEED) },
+      {
+        command: "serve",
+        port: 3000,
+        host: "127.0.0.1",
+        db: "sqlite:./data/larkstatus.db",
+        seed: undefined,
+        defaultSeed: SEED,
+        rateLimit: "vendor",
+        logLevel: "info",
+      },
+    );
+  });
+
+  test("the result is frozen", () => {
+    assert.ok(Object.isFrozen(loadConfig([], {}, SEED)));
+  });
+
+  test("flags set every setting", () => {
+    const c = loadConfig(
+      [
+        "serve",
+        "--port",
+        "8080",
+        "--host",
+        "0.0.0.0",
+        "--db",
+        "sqlite::memory:",
+        "--seed",
+        "s.json",
+        "--rate-limit",
+        "off",
+        "--log-level",
+        "debug",
+      ],
+      {},
+      SEED,
+    );
+    assert.deepEqual(
+      { ...c },
+      {
+        command: "serve",
+        port: 8080,
+        host: "0.0.0.0",
+        db: "sqlite::memory:",
+        seed: "s.json",
+        defaultSeed: SEED,
+        rateLimit: "off",
+        logLevel: "debug",
+      },
+    );
+  });
+
+  test("environment twins set every setting", () => {
+    const c = loadConfig(
+      [],
+      {
+        LARKSTATUS_PORT: "4000",
+        LARKSTATUS_HOST: "::1",
+        LARKSTATUS_DB: "sqlite:/tmp/x.db",
+        LARKSTATUS_SEED: "env.yaml",
+        LARKSTATUS_RATE_LIMIT: "off",
+        LARKSTATUS_LOG_LEVEL: "warn",
+      },
+      SEED,
+    );
+    assert.equal(c.port, 4000);
+    assert.equal(c.host, "::1");
+    assert.equal(c.db, "sqlite:/tmp/x.db");
+    assert.equal(c.seed, "env.yaml");
+    assert.equal(c.rateLimit, "off");
+    assert.equal(c.logLevel, "warn");
+  });
+
+  test("flags beat their environment twins", () => {
+    const c = loadConfig(
+      ["--port=5000", "--host=h-flag", "--db=sqlite:flag.db", "--seed=flag.yaml", "--rate-limit=vendor", "--log-level=error"],
+      {
+        LARKSTATUS_PORT: "4000",
+        LARKSTATUS_HOST: "h-env",
+        LARKSTATUS_DB: "sqlite:env.db",
+        LARKSTATUS_SEED: "env.yaml",
+        LARKSTATUS_RATE_LIMIT: "off",
+        LARKSTATUS_LOG_LEVEL: "warn",
+      },
+      SEED,
+    );
+    assert.equal(c.port, 5000);
+    assert.equal(c.host, "h-flag");
+    assert.equal(c.db, "sqlite:flag.db");
+    assert.equal(c.seed, "flag.yaml");
+    assert.equal(c.rateLimit, "vendor");
+    assert.equal(c.logLevel, "error");
+  });
+
+  test("an empty environment variable counts as unset", () => {
+    const c = loadConfig([], { LARKSTATUS_PORT: "", LARKSTATUS_DB: "" }, SEED);
+    assert.equal(c.port, 3000);
+    assert.equal(c.db, "sqlite:./data/larkstatus.db");
+  });
+
+  test("unrelated environment variables are ignored", () => {
+    assert.equal(loadConfig([], { PORT: "9999", HOST: "x" }, SEED).port, 3000);
+  });
+
+  test("port 0 (pick a free port) and 65535 are accepted", () => {
+    assert.equal(loadConfig(["--port", "0"], {}, SEED).port, 0);
+    assert.equal(loadConfig(["--port", "65535"], {}, SEED).port, 65535);
+  });
+
+  test("commands: migrate, help, --help, -h", () => {
+    assert.equal(loadConfig(["migrate"], {}, SEED).command, "migrate");
+    assert.equal(loadConfig(["migrate", "--db", "sqlite:m.db"], {}, SEED).db, "sqlite:m.db");
+    assert.equal(loadConfig(["help"], {}, SEED).command, "help");
+    assert.equal(loadConfig(["--help"], {}, SEED).command, "help");
+    assert.equal(loadConfig(["-h"], {}, SEED).command, "help");
+    assert.equal(loadConfig(["serve"], {}, SEED).command, "serve");
+  });
+
+  const invalid: Array<[string, string[], NodeJS.ProcessEnv, RegExp[]]> = [
+    ["non-numeric port flag", ["--port", "abc"], {}, [/--port/, /abc/]],
+    ["port above 65535", ["--port", "65536"], {}, [/--port/, /65536/]],
+    ["negative port", ["--port=-1"], {}, [/--port/, /-1/]],
+    ["fractional port", ["--port", "80.5"], {}, [/--port/]],
+    ["empty port flag", ["--port="], {}, [/--port/]],
+    ["invalid port from the environment", [], { LARKSTATUS_PORT: "http" }, [/LARKSTATUS_PORT/, /http/]],
+    ["postgres-less db scheme", ["--db", "mysql://x"], {}, [/--db/, /mysql:\/\/x/]],
+    ["db without a path", ["--db", "sqlite:"], {}, [/--db/]],
+    ["db as a bare path", ["--db", "./data/x.db"], {}, [/--db/]],
+    ["invalid db from the environment", [], { LARKSTATUS_DB: "nope" }, [/LARKSTATUS_DB/]],
+    ["rate limit", ["--rate-limit", "strict"], {}, [/--rate-limit/, /strict/]],
+    ["rate limit from the environment", [], { LARKSTATUS_RATE_LIMIT: "on" }, [/LARKSTATUS_RATE_LIMIT/]],
+    ["log level", ["--log-level", "verbose"], {}, [/--log-level/, /verbose/]],
+    ["log level from the environment", [], { LARKSTATUS_LOG_LEVEL: "INFO" }, [/LARKSTATUS_LOG_LEVEL/]],
+    ["unknown flag", ["--frobnicate", "1"], {}, [/--frobnicate/]],
+    ["unknown command", ["launch"], {}, [/launch/]],
+    ["extra positional argument", ["serve", "now"], {}, [/now/]],
+    ["flag without its value", ["--port"], {}, [/--port/]],
+  ];
+  for (const [name, argv, env, patterns] of invalid) {
+    test(`invalid: ${name} → ConfigError naming it`, () => {
+      const msg = configError(argv, env);
+      for (const p of patterns) assert.match(msg, p);
+    });
+  }
+
+  test("a flag's invalid value is reported even when its env twin is valid", () => {
+    assert.match(configError(["--port", "x"], { LARKSTATUS_PORT: "3000" }), /--port/);
+  });
+
+  test("a valid flag hides an invalid env twin", () => {
+    assert.equal(loadConfig(["--port", "1234"], { LARKSTATUS_PORT: "bad" }, SEED).port, 1234);
+  });
+});

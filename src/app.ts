@@ -78,20 +78,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
   });
 
-  app.addHook("onRequest", (req, reply, done) => {
+  const isKnownPath = knownPathMatcher(OPERATIONS.flatMap((op) => [op.url, ...(op.aliases ?? [])]));
+  const routeError = (url: string) => new ApiError(isKnownPath(url.split("?")[0] ?? "") ? "METHOD_NOT_ALLOWED" : "NOT_FOUND");
+
+  app.addHook("onRequest", async (req, reply) => {
     // The SDKs read the log id from X-Tt-Logid; it equals error.log_id. Set on the raw response so
     // the name keeps the vendor's casing on the wire: lark-oapi (Python) copies headers into a
     // plain dict and looks up "X-Tt-Logid" exactly, while Fastify's reply.header() lowercases.
     reply.raw.setHeader("X-Tt-Logid", req.id);
     reply.raw.setHeader("X-Request-Id", req.id);
-    done();
+    // The route is checked first: an unknown path or method answers 404/405 before the body is
+    // even read, so a malformed or oversized body cannot turn it into a 2005001.
+    if (req.is404) return sendApiError(req, reply, routeError(req.url));
   });
-
-  const isKnownPath = knownPathMatcher(OPERATIONS.flatMap((op) => [op.url, ...(op.aliases ?? [])]));
-  app.setNotFoundHandler((req, reply) => {
-    const path = req.url.split("?")[0] ?? "";
-    return sendApiError(req, reply, new ApiError(isKnownPath(path) ? "METHOD_NOT_ALLOWED" : "NOT_FOUND"));
-  });
+  app.setNotFoundHandler((req, reply) => sendApiError(req, reply, routeError(req.url)));
 
   await app.register(swagger, {
     openapi: {

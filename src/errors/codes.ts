@@ -106,9 +106,30 @@ export class ApiError extends Error {
   }
 }
 
+/** The longest `field_violations[].value` we echo; longer values are cut with an ellipsis. */
+export const VIOLATION_VALUE_MAX = 256;
+
+/**
+ * A value as echoed in a field violation: strings as they are, anything else as JSON. Never throws
+ * (a pathologically nested value overflows JSON.stringify) and never echoes more than
+ * VIOLATION_VALUE_MAX characters.
+ */
+export function violationValue(value: unknown): string {
+  let text: string;
+  if (typeof value === "string") text = value;
+  else {
+    try {
+      text = JSON.stringify(value) ?? String(value);
+    } catch {
+      text = Array.isArray(value) ? "[…]" : typeof value === "object" && value !== null ? "{…}" : String(value);
+    }
+  }
+  return text.length > VIOLATION_VALUE_MAX ? `${text.slice(0, VIOLATION_VALUE_MAX - 1)}…` : text;
+}
+
 /** A 2005001 naming one offending field by its JSON path. */
 export function invalidField(field: string, description: string, value?: unknown): ApiError {
   const violation: FieldViolation = { field, description };
-  if (value !== undefined) violation.value = typeof value === "string" ? value : JSON.stringify(value);
+  if (value !== undefined) violation.value = violationValue(value);
   return new ApiError("INVALID_PARAMETER", { fieldViolations: [violation] });
 }

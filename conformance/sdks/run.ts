@@ -70,7 +70,10 @@ function run(
     }, opts.timeoutMs);
     // A heartbeat so long installs show progress.
     const started = Date.now();
-    const beat = setInterval(() => log(`${opts.prefix} ... still running (${Math.round((Date.now() - started) / 1000)} s)`), 30_000);
+    const beat = setInterval(
+      () => log(`${opts.prefix} ... still running (${Math.round((Date.now() - started) / 1000)} s)`),
+      30_000,
+    );
     child.on("close", (code) => {
       clearTimeout(timer);
       clearInterval(beat);
@@ -136,7 +139,8 @@ function checkScenario(steps: Map<string, Json>, userId: string): string[] {
   }
   const opened = need("batch_open");
   if (opened) {
-    if (opened.end_time_type !== "string" && opened.end_time_type !== "number") p.push(`batch_open.end_time_type: ${opened.end_time_type}`);
+    if (opened.end_time_type !== "string" && opened.end_time_type !== "number")
+      p.push(`batch_open.end_time_type: ${opened.end_time_type}`);
     eq("batch_open.result_list", opened.result_list, [
       { user_id: userId, end_time: opened.sent_end_time, result: "success_show" },
       { user_id: "ou_00000000000000000000000000000000", end_time: opened.sent_end_time, result: "invalid_user_id" },
@@ -160,7 +164,7 @@ async function main(): Promise<number> {
     .filter((d) => d.isDirectory() && existsSync(join(HERE, d.name, "client.json")))
     .map((d) => d.name)
     .filter((d) => !only || only.includes(d))
-    .sort((a, b) => (ORDER.indexOf(a) + 100) % 100 - ((ORDER.indexOf(b) + 100) % 100));
+    .sort((a, b) => ((ORDER.indexOf(a) + 100) % 100) - ((ORDER.indexOf(b) + 100) % 100));
   if (dirs.length === 0) {
     log("no clients found");
     return 1;
@@ -183,7 +187,9 @@ async function main(): Promise<number> {
       if (missing.length) {
         o.status = CI ? "fail" : "skip";
         o.problems.push(`missing toolchain: ${missing.join(", ")}`);
-        log(`${prefix} ${CI ? "FAIL" : "SKIP"}: missing ${missing.join(", ")}${CI ? "" : " (install it to run this client; CI treats this as a failure)"}`);
+        log(
+          `${prefix} ${CI ? "FAIL" : "SKIP"}: missing ${missing.join(", ")}${CI ? "" : " (install it to run this client; CI treats this as a failure)"}`,
+        );
         continue;
       }
       const env: NodeJS.ProcessEnv = {
@@ -192,7 +198,8 @@ async function main(): Promise<number> {
         LARK_APP_ID: appId,
         LARK_APP_SECRET: `sdk-${dir}-secret`,
         LARK_STATUS_ID: `710121460362294067${i}`,
-        LARK_USER_ID: dir === "curl" ? "ou_53edd3282dbc2fdbe5c593cfa5ce82ab" : deriveOpenId(appId, `5d6b00000000000${i}`, "alice"),
+        LARK_USER_ID:
+          dir === "curl" ? "ou_53edd3282dbc2fdbe5c593cfa5ce82ab" : deriveOpenId(appId, `5d6b00000000000${i}`, "alice"),
       };
       log(`${prefix} setup (${info.sdk} ${info.version})`);
       const setup = await run("bash", ["setup.sh"], { cwd: join(HERE, dir), env, timeoutMs: SETUP_TIMEOUT_MS, prefix });

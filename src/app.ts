@@ -32,6 +32,10 @@ export interface AppDeps {
   clock: Clock;
   ids: IdGenerator;
   rateLimit: "vendor" | "off";
+  /** The limiter for `rateLimit: "vendor"`; default: in-process counters (each instance limits alone). */
+  rateLimiter?: RateLimiter;
+  /** Extra dependencies /readyz checks besides the store (e.g. Redis). */
+  readiness?: Record<string, () => Promise<boolean>>;
   /** pino options (Fastify's own logger), or false for none (tests). */
   logger?: { level: string } | false;
   version?: string;
@@ -59,7 +63,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 65_536 },
   });
   const service = new StatusService({ store, clock, ids });
-  const limiter: RateLimiter = deps.rateLimit === "vendor" ? new MemoryRateLimiter(clock) : noRateLimit;
+  const limiter: RateLimiter = deps.rateLimit === "vendor" ? (deps.rateLimiter ?? new MemoryRateLimiter(clock)) : noRateLimit;
 
   app.decorateRequest("caller", null);
   app.setValidatorCompiler(validatorCompiler);
@@ -150,9 +154,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }
 
   app.get("/healthz", { schema: { hide: true } }, async () => ({ status: "ok" }));
+  const probes: Record<string, () => Promise<boolean>> = { store: () => store.ping(), ...deps.readiness };
   app.get("/readyz", { schema: { hide: true } }, async (_req, reply) => {
-    const ready = await store.ping();
-    return reply.code(ready ? 200 : 503).send({ status: ready ? "ready" : "store unreachable" });
+    const names = Object.keys(probes);
+    const results = await Promise.all(names.map((n) => (probes[n] as () => Promise<boolean>)().catch(() => false)));
+    const checks = Object.fromEntries(names.map((n, i) => [n, results[i] ? "ok" : "unreachable"]));
+    const ready = results.every(Boolean);
+    return reply.code(ready ? 200 : 503).send({ status: ready ? "ready" : "not ready", checks });
   });
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 

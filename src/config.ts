@@ -11,8 +11,12 @@ export interface Config {
   command: Command;
   port: number;
   host: string;
-  /** `sqlite:PATH` or `sqlite::memory:`. */
+  /** `sqlite:PATH`, `sqlite::memory:` or `postgres://...`. */
   db: string;
+  /** Most connections one instance opens to PostgreSQL. */
+  dbPool: number;
+  /** `redis://...`: shared rate-limit counters across instances; undefined = each instance limits alone. */
+  redis: string | undefined;
   /** A seed file to load on start; undefined means "the default seed, into an empty database". */
   seed: string | undefined;
   /** The seed loaded into an empty database when no --seed is given. */
@@ -33,6 +37,8 @@ export const SETTINGS = {
   port: { flag: "port", env: "LARKSTATUS_PORT", default: "3000" },
   host: { flag: "host", env: "LARKSTATUS_HOST", default: "127.0.0.1" },
   db: { flag: "db", env: "LARKSTATUS_DB", default: "sqlite:./data/larkstatus.db" },
+  dbPool: { flag: "db-pool", env: "LARKSTATUS_DB_POOL", default: "10" },
+  redis: { flag: "redis", env: "LARKSTATUS_REDIS", default: undefined },
   seed: { flag: "seed", env: "LARKSTATUS_SEED", default: undefined },
   rateLimit: { flag: "rate-limit", env: "LARKSTATUS_RATE_LIMIT", default: "vendor" },
   logLevel: { flag: "log-level", env: "LARKSTATUS_LOG_LEVEL", default: "info" },
@@ -50,7 +56,11 @@ Usage:
 Options (each has an environment twin):
   --port P          LARKSTATUS_PORT        port to listen on (default 3000; 0 picks a free port)
   --host H          LARKSTATUS_HOST        address to bind (default 127.0.0.1)
-  --db URL          LARKSTATUS_DB          sqlite:PATH or sqlite::memory: (default sqlite:./data/larkstatus.db)
+  --db URL          LARKSTATUS_DB          sqlite:PATH, sqlite::memory: or postgres://USER:PASS@HOST:PORT/DB
+                                           (default sqlite:./data/larkstatus.db)
+  --db-pool N       LARKSTATUS_DB_POOL     most PostgreSQL connections per instance (default 10)
+  --redis URL       LARKSTATUS_REDIS       redis://HOST:PORT: rate limits shared by every instance;
+                                           without it each instance limits alone
   --seed FILE       LARKSTATUS_SEED        JSON or YAML seed loaded (idempotently) on every start;
                                            without it, examples/seed.yaml is loaded into an empty database
   --rate-limit M    LARKSTATUS_RATE_LIMIT  vendor (default) or off
@@ -69,6 +79,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, defa
         port: { type: "string" },
         host: { type: "string" },
         db: { type: "string" },
+        "db-pool": { type: "string" },
+        redis: { type: "string" },
         seed: { type: "string" },
         "rate-limit": { type: "string" },
         "log-level": { type: "string" },
@@ -101,8 +113,19 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, defa
     throw new ConfigError(`--port / LARKSTATUS_PORT must be an integer 0-65535, got "${portText}"`);
   }
   const db = pick("db") as string;
-  if (!db.startsWith("sqlite:") || db === "sqlite:") {
-    throw new ConfigError(`--db / LARKSTATUS_DB must be sqlite:PATH or sqlite::memory:, got "${db}"`);
+  const isSqlite = db.startsWith("sqlite:") && db !== "sqlite:";
+  const isPostgres = /^postgres(ql)?:\/\/./.test(db);
+  if (!isSqlite && !isPostgres) {
+    throw new ConfigError(`--db / LARKSTATUS_DB must be sqlite:PATH, sqlite::memory: or postgres://..., got "${db}"`);
+  }
+  const poolText = pick("dbPool") as string;
+  const dbPool = Number(poolText);
+  if (!/^[0-9]+$/.test(poolText) || dbPool < 1 || dbPool > 1000) {
+    throw new ConfigError(`--db-pool / LARKSTATUS_DB_POOL must be an integer 1-1000, got "${poolText}"`);
+  }
+  const redis = pick("redis");
+  if (redis !== undefined && !/^rediss?:\/\/./.test(redis)) {
+    throw new ConfigError(`--redis / LARKSTATUS_REDIS must be redis://HOST:PORT (or rediss://), got "${redis}"`);
   }
   const rateLimit = pick("rateLimit") as string;
   if (rateLimit !== "vendor" && rateLimit !== "off") {
@@ -117,6 +140,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, defa
     port,
     host: pick("host") as string,
     db,
+    dbPool,
+    redis,
     seed: pick("seed"),
     defaultSeed,
     rateLimit,

@@ -8,6 +8,8 @@ import { buildApp } from "./app.js";
 import type { Config } from "./config.js";
 import { type Clock, systemClock } from "./domain/clock.js";
 import { type IdGenerator, randomIds } from "./domain/ids.js";
+import { MemoryRateLimiter, type RateLimiter } from "./http/rate-limit.js";
+import { connectRedis, RedisRateLimiter } from "./http/redis-rate-limit.js";
 import { loadSeedFile, type SeedProgress, type SeedSummary } from "./seed/load.js";
 import { SqliteStore } from "./storage/sqlite/sqlite-store.js";
 import type { Store } from "./storage/store.js";
@@ -32,6 +34,7 @@ export async function startServer(
   const clock = opts.clock ?? systemClock;
   const ids = opts.ids ?? randomIds(clock);
   const store = openStore(config);
+  let redis: ReturnType<typeof connectRedis> | undefined;
   try {
     await store.migrate();
     let seeded: SeedSummary | undefined;
@@ -41,11 +44,23 @@ export async function startServer(
     } else if (await store.isEmpty()) {
       seeded = await loadSeedFile(config.defaultSeed, seedDeps);
     }
+    // With --redis, rate limits are shared by every instance; while Redis is unreachable each
+    // instance falls back to its own counters and /readyz reports it.
+    let rateLimiter: RateLimiter | undefined;
+    const readiness: Record<string, () => Promise<boolean>> = {};
+    if (config.redis) {
+      redis = connectRedis(config.redis);
+      const shared = new RedisRateLimiter(redis, clock, { fallback: new MemoryRateLimiter(clock) });
+      rateLimiter = shared;
+      readiness.redis = () => shared.ping();
+    }
     const app = await buildApp({
       store,
       clock,
       ids,
       rateLimit: config.rateLimit,
+      readiness,
+      ...(rateLimiter ? { rateLimiter } : {}),
       logger: config.logLevel === "silent" ? false : { level: config.logLevel },
       ...(opts.version ? { version: opts.version } : {}),
     });
@@ -59,10 +74,12 @@ export async function startServer(
       seeded,
       async close() {
         await app.close();
+        redis?.disconnect();
         await store.close();
       },
     };
   } catch (e) {
+    redis?.disconnect();
     await store.close();
     throw e;
   }

@@ -29,6 +29,8 @@ export const ERRORS = {
   RATE_LIMITED: { code: 99991400, status: 429, msg: "request trigger frequency limit" },
   // [ours] a last-resort answer for a bug of ours; never expected on the wire.
   INTERNAL: { code: 99991500, status: 500, msg: "internal error" },
+  // [ours] the database cannot be reached: nothing was changed, retry later.
+  STORE_UNAVAILABLE: { code: 99991503, status: 503, msg: "service temporarily unavailable, please retry later" },
 
   // --- personal_settings business errors ---
   INVALID_PARAMETER: { code: 2005001, status: 400, msg: "Your request contains an invalid request parameter." },

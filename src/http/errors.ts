@@ -57,6 +57,10 @@ export function errorHandler(error: FastifyError | ApiError, request: FastifyReq
     request.log.info({ err: fe }, "client error mapped to a vendor envelope");
     return sendApiError(request, reply, malformed(family, "body", fe.message));
   }
+  if ((error as { name?: string }).name === "StorageError" && (error as { unavailable?: boolean }).unavailable) {
+    request.log.error({ err: error }, "store unavailable");
+    return sendApiError(request, reply, new ApiError("STORE_UNAVAILABLE", { cause: error }));
+  }
   request.log.error({ err: error }, "unhandled error");
   return sendApiError(request, reply, new ApiError("INTERNAL", { cause: error }));
 }

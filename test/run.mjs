@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+/**
+ * `npm test`: every suite on the embedded SQLite driver, then, when TEST_PG_URL is set, the whole
+ * API suite again on PostgreSQL (the same files, LARKSTATUS_TEST_DRIVER=postgres). With
+ * REQUIRE_SCALE_TESTS=1 (CI) a missing TEST_PG_URL or TEST_REDIS_URL is a failure, not a skip.
+ */
+import { spawnSync } from "node:child_process";
+import { readdirSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+
+const root = join(import.meta.dirname, "..");
+
+function find(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...find(p));
+    else if (name.endsWith(".test.ts")) out.push(relative(root, p));
+  }
+  return out.sort();
+}
+
+function run(label, files, env) {
+  process.stdout.write(`\n=== ${label}: ${files.length} files\n`);
+  const r = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=1", ...files], {
+    cwd: root,
+    stdio: "inherit",
+    env: { ...process.env, ...env },
+  });
+  return r.status === 0;
+}
+
+const all = find(join(root, "test"));
+// Files whose servers come from makeApp(): they run once per driver.
+const perDriver = all.filter((f) => f.startsWith("test/api/") || f === "test/smoke.test.ts" || f === "test/openapi.test.ts");
+
+if (process.env.REQUIRE_SCALE_TESTS === "1") {
+  for (const v of ["TEST_PG_URL", "TEST_REDIS_URL"]) {
+    if (!process.env[v]) {
+      process.stderr.write(`${v} is not set but REQUIRE_SCALE_TESTS=1: the PostgreSQL/Redis tests would be skipped\n`);
+      process.exit(1);
+    }
+  }
+}
+
+let ok = run("all suites, SQLite", all, { LARKSTATUS_TEST_DRIVER: "sqlite" });
+if (process.env.TEST_PG_URL) {
+  ok = run("API suite, PostgreSQL", perDriver, { LARKSTATUS_TEST_DRIVER: "postgres" }) && ok;
+} else {
+  process.stdout.write("\nTEST_PG_URL is not set: the API suite ran on SQLite only (see README, Scaling out).\n");
+}
+process.exit(ok ? 0 : 1);

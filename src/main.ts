@@ -7,6 +7,7 @@ import { ConfigError, loadConfig, USAGE } from "./config.js";
 import { parseSeed, SeedError } from "./seed/load.js";
 import { openStore, type RunningServer, startServer } from "./server.js";
 import { StorageError } from "./storage/errors.js";
+import { pgTarget } from "./storage/postgres/pg-store.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string };
@@ -43,7 +44,8 @@ async function main(): Promise<number> {
     const store = openStore(config);
     await store.migrate();
     await store.close();
-    process.stdout.write(`migrated ${config.db}\n`);
+    // Never print a password: PostgreSQL URLs are shown as host:port/db.
+    process.stdout.write(`migrated ${config.db.startsWith("sqlite:") ? config.db : `postgres ${pgTarget(config.db)}`}\n`);
     return 0;
   }
 

@@ -11,6 +11,7 @@ import { type IdGenerator, randomIds } from "./domain/ids.js";
 import { MemoryRateLimiter, type RateLimiter } from "./http/rate-limit.js";
 import { connectRedis, RedisRateLimiter } from "./http/redis-rate-limit.js";
 import { loadSeedFile, type SeedProgress, type SeedSummary } from "./seed/load.js";
+import { PgStore } from "./storage/postgres/pg-store.js";
 import { SqliteStore } from "./storage/sqlite/sqlite-store.js";
 import type { Store } from "./storage/store.js";
 
@@ -23,8 +24,9 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export function openStore(config: Pick<Config, "db">): Store {
-  return new SqliteStore(config.db);
+/** The store a --db URL names: SQLite (embedded default) or PostgreSQL (scale-out). */
+export function openStore(config: Pick<Config, "db" | "dbPool">): Store {
+  return config.db.startsWith("sqlite:") ? new SqliteStore(config.db) : new PgStore(config.db, { poolMax: config.dbPool });
 }
 
 export async function startServer(

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { after } from "node:test";
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
 import { buildApp } from "../src/app.js";
 import { ManualClock } from "../src/domain/clock.js";
@@ -44,6 +45,27 @@ export function unionId(userId: string, tenantKey = ACME): string {
   return deriveUnionId(tenantKey, tenantKey, userId);
 }
 
+/**
+ * The store under test: SQLite in memory, or, with LARKSTATUS_TEST_DRIVER=postgres (npm test's
+ * second pass), a fresh PostgreSQL schema in TEST_PG_URL, so the same suites run on both drivers.
+ */
+export const TEST_DRIVER = process.env.LARKSTATUS_TEST_DRIVER === "postgres" ? "postgres" : "sqlite";
+
+export async function testStore(): Promise<Store> {
+  if (TEST_DRIVER === "sqlite") return new SqliteStore("sqlite::memory:");
+  const { freshPgUrl } = await import("./pg.js");
+  const { PgStore } = await import("../src/storage/postgres/pg-store.js");
+  return new PgStore(await freshPgUrl(), { poolMax: 4 });
+}
+
+if (TEST_DRIVER === "postgres") {
+  // Each test file runs in its own process: drop the schemas it made once it is done.
+  after(async () => {
+    const { dropTestSchemas } = await import("./pg.js");
+    await dropTestSchemas();
+  });
+}
+
 export interface TestApp {
   app: FastifyInstance;
   store: Store;
@@ -65,7 +87,7 @@ export interface TestApp {
 export async function makeApp(opts: { rateLimit?: "vendor" | "off"; seed?: string } = {}): Promise<TestApp> {
   const clock = new ManualClock(T0);
   const ids = sequentialIds(clock);
-  const store = new SqliteStore("sqlite::memory:");
+  const store = await testStore();
   await store.migrate();
   await loadSeedFile(opts.seed ?? FIXTURE_SEED, { store, ids, now: () => clock.now(), scryptN: TEST_SCRYPT_N });
   const app = await buildApp({ store, clock, ids, rateLimit: opts.rateLimit ?? "off", logger: false });

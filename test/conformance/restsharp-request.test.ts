@@ -10,7 +10,8 @@ import { makeApp, openId, TRIP } from "../helpers.js";
 
 function rawRequest(port: number, request: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = connect(port, "127.0.0.1", () => socket.end(request));
+    // write, not end: RestSharp keeps its side open until the answer (Connection: close ends it).
+    const socket = connect(port, "127.0.0.1", () => socket.write(request));
     let data = "";
     socket.on("data", (d) => {
       data += d.toString("utf8");

@@ -304,6 +304,24 @@ export function storageContract(name: string, makeStore: () => Promise<Store>, h
       );
 
       test(
+        "a user listed twice in one upsert ends as its last entry",
+        withStore(async (store) => {
+          const first = `ou_${"3".repeat(32)}`;
+          const second = `ou_${"4".repeat(32)}`;
+          await store.upsertUsers(TA, [
+            { user_id: "u9", name: "First", resigned: false, open_ids: { [A1]: first }, union_ids: {}, sync_off: [ID(1)] },
+            { user_id: "u8", name: "Other", resigned: false, open_ids: {}, union_ids: {}, sync_off: [] },
+            { user_id: "u9", name: "Second", resigned: true, open_ids: { [A1]: second }, union_ids: {}, sync_off: [] },
+          ]);
+          const res = await store.resolveUserIds(appA1, "open_id", [second, first]);
+          assert.deepEqual(res[0], { kind: "user", user: { tenant_key: TA, user_id: "u9", name: "Second", resigned: true } });
+          assert.deepEqual(res[1], { kind: "invalid" });
+          const [other] = await store.resolveUserIds(appA1, "user_id", ["u8"]);
+          assert.equal(userOf(other), `${TA}/u8`);
+        }),
+      );
+
+      test(
         "re-upserting a user replaces its name, resigned flag and ids",
         withStore(async (store) => {
           const newOpen = `ou_${"1".repeat(32)}`;
@@ -485,6 +503,34 @@ export function storageContract(name: string, makeStore: () => Promise<Store>, h
           assert.deepEqual(
             (await store.listStatuses(TA, 50)).items.map((s) => s.system_status_id),
             [ID(1), ID(2), ID(4)],
+          );
+        }),
+      );
+
+      test(
+        "titles with U+0000, a leading U+0001 or astral characters round-trip and keep exact-name uniqueness",
+        withStore(async (store) => {
+          const odd = ["A\u0000B", "\u0001x", "\u0001", "🚀 trip", "A\\u0000B"];
+          for (const [i, title] of odd.entries()) {
+            const rec = created(
+              await store.createStatus(TA, status(i + 1, title, i, { i18n_title: { en_us: `${title}-en` } }), T0, 10),
+            );
+            assert.equal(rec.title, title);
+            assert.deepEqual(rec.i18n_title, { en_us: `${title}-en` });
+            assert.equal((await store.getStatus(TA, ID(i + 1), false))?.title, title);
+          }
+          assert.deepEqual(await store.createStatus(TA, status(8, "A\u0000B", 8), T0, 10), {
+            ok: false,
+            conflict: "duplicate_name",
+          });
+          assert.deepEqual(await store.createStatus(TA, status(8, "Z", 8, { i18n_title: { ja_jp: "\u0001x-en" } }), T0, 10), {
+            ok: false,
+            conflict: "duplicate_name",
+          });
+          created(await store.createStatus(TA, status(8, "AB", 8), T0, 10));
+          assert.deepEqual(
+            (await store.listStatuses(TA, 50)).items.map((s) => s.title),
+            [...odd, "AB"],
           );
         }),
       );

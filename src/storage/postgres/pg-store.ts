@@ -1,0 +1,833 @@
+/**
+ * The PostgreSQL driver: N stateless instances share one database. Every call that checks an
+ * invariant is one READ COMMITTED transaction that first takes a row lock naming what it guards,
+ * then re-reads under that lock (a new statement, hence a fresh snapshot), then writes; the unique
+ * indexes stay the last word. Concretely:
+ *
+ * - statuses (10 live, unique live names, unique live priority): `createStatus`, `updateStatus` and
+ *   `deleteStatus` lock the tenant row (FOR NO KEY UPDATE: it serializes status writers of the
+ *   tenant but not the foreign-key checks of inserts elsewhere), then check and write in one
+ *   statement. `statuses_live_priority` and the `status_names` primary key still refuse whatever
+ *   slipped past the lock (a writer that does not take it); a 23505 maps to the same conflict.
+ * - user statuses (each (user, status) ends in the state of the last acknowledged call):
+ *   `openUserStatuses` and `closeUserStatuses` lock the users' rows in one global order (key order,
+ *   "C" collation, the order `upsertUsers` writes in too), so concurrent batches on overlapping users
+ *   serialize without deadlock, and a close waits for an open that is inserting a row the close
+ *   could not see yet. The open itself is one INSERT ... ON CONFLICT DO UPDATE over `unnest`.
+ * - deadlocks and serialization failures (40P01, 40001) retry the whole transaction a few times.
+ *
+ * pg's errors never leave this file: everything is a StorageError, with `unavailable` set when the
+ * database cannot be reached.
+ */
+import pg from "pg";
+import type {
+  App,
+  I18nText,
+  StatusRecord,
+  StatusSnapshot,
+  SyncSetting,
+  SystemStatus,
+  Tenant,
+  TokenRecord,
+  User,
+  UserIdType,
+  UserStatusRow,
+} from "../../domain/model.js";
+import { namesOf } from "../../domain/model.js";
+import { StorageError } from "../errors.js";
+import type { ListPage, OpenEntry, ResolvedId, StatusConflict, StatusWriteResult, Store, UserInput } from "../store.js";
+import { PG_MIGRATIONS } from "./migrations.js";
+
+export interface PgStoreOptions {
+  /** Most connections this instance opens (default 10). */
+  poolMax?: number;
+  /** How long to wait for a connection, new or from the pool, before failing (default 5000 ms). */
+  connectionTimeoutMs?: number;
+}
+
+/** First key of the migration advisory lock ("LARK"); the second is the schema's hash. */
+const MIGRATE_LOCK = 0x4c41524b;
+/** Users per statement in upsertUsers. */
+const USER_CHUNK = 2000;
+/** Attempts of a transaction that fails with a deadlock or a serialization failure. */
+const TX_ATTEMPTS = 4;
+
+type Row = Record<string, unknown>;
+
+// ---------------------------------------------------------------------------- text that PG refuses
+
+/**
+ * PostgreSQL TEXT cannot hold U+0000, which a status title may contain (the API only bounds its
+ * weighted length). Such a string, and any string starting with the marker, is stored as the marker
+ * plus its JSON; every other string is stored verbatim. The mapping is injective, so exact-match name
+ * uniqueness is unchanged.
+ */
+const MARK = "\u0001";
+
+function encText(s: string): string {
+  return s.includes("\u0000") || s.startsWith(MARK) ? MARK + JSON.stringify(s) : s;
+}
+
+function decText(s: string): string {
+  return s.startsWith(MARK) ? (JSON.parse(s.slice(MARK.length)) as string) : s;
+}
+
+// ---------------------------------------------------------------------------- rows → domain
+
+function toStatus(r: Row): StatusRecord {
+  return {
+    system_status_id: r.system_status_id as string,
+    tenant_key: r.tenant_key as string,
+    title: decText(r.title as string),
+    i18n_title: JSON.parse(r.i18n_title as string) as I18nText,
+    icon_key: r.icon_key as StatusRecord["icon_key"],
+    color: r.color as StatusRecord["color"],
+    priority: r.priority as number,
+    sync_setting: JSON.parse(r.sync_setting as string) as SyncSetting,
+    version: r.version as number,
+    created_at: r.created_at as number,
+    updated_at: r.updated_at as number,
+    deleted_at: (r.deleted_at as number | null) ?? null,
+  };
+}
+
+function toUserStatus(r: Row): UserStatusRow {
+  return {
+    user_id: r.user_id as string,
+    system_status_id: r.system_status_id as string,
+    open: r.open as boolean,
+    end_time: r.end_time as number,
+    snapshot: JSON.parse(r.snapshot as string) as StatusSnapshot,
+    opened_by: r.opened_by as string,
+    opened_at: r.opened_at as number,
+    sync_on: r.sync_on as boolean,
+  };
+}
+
+function toApp(r: Row): App {
+  return {
+    app_id: r.app_id as string,
+    tenant_key: r.tenant_key as string,
+    secret_hash: r.secret_hash as string,
+    scopes: JSON.parse(r.scopes as string) as string[],
+    enabled: r.enabled as boolean,
+    visibility: JSON.parse(r.visibility as string) as App["visibility"],
+    developer: r.developer as string,
+  };
+}
+
+function toToken(r: Row): TokenRecord {
+  return {
+    token: r.token as string,
+    kind: r.kind as TokenRecord["kind"],
+    app_id: r.app_id as string,
+    tenant_key: r.tenant_key as string,
+    issued_at: r.issued_at as number,
+    expires_at: r.expires_at as number,
+  };
+}
+
+function toUser(r: Row): User {
+  return {
+    tenant_key: r.tenant_key as string,
+    user_id: r.user_id as string,
+    name: decText(r.name as string),
+    resigned: r.resigned as boolean,
+  };
+}
+
+/** BIGINT columns (times, COUNT) come back as numbers: every value we store is below 2^53. */
+const TYPES: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: "text" | "binary") =>
+    oid === pg.types.builtins.INT8 && format !== "binary"
+      ? (v: string) => Number(v)
+      : pg.types.getTypeParser(oid, format ?? "text")) as pg.CustomTypesConfig["getTypeParser"],
+};
+
+/** UTF-8 byte order = code point order = the "C" collation's order of the key columns. */
+function byKeyOrder<T>(items: T[], key: (t: T) => string): T[] {
+  const keyed = items.map((item) => ({ item, k: Buffer.from(key(item), "utf8") }));
+  keyed.sort((a, b) => Buffer.compare(a.k, b.k));
+  return keyed.map((x) => x.item);
+}
+
+// ---------------------------------------------------------------------------- errors
+
+interface PgLikeError {
+  code?: unknown;
+  message?: unknown;
+  constraint?: unknown;
+  errors?: unknown;
+}
+
+/** Node socket errors and SQLSTATEs that mean "the database is not reachable right now". */
+const UNAVAILABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "ETIMEDOUT",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "EHOSTDOWN",
+  "ENETUNREACH",
+  "ENETDOWN",
+  "EPIPE",
+  "57P01", // admin_shutdown
+  "57P02", // crash_shutdown
+  "57P03", // cannot_connect_now (starting up, in recovery)
+  "53300", // too_many_connections
+]);
+
+const UNAVAILABLE_MESSAGES =
+  /Connection terminated|connection timeout|timeout exceeded when trying to connect|not queryable|Client was closed|Connection ended/i;
+
+function errCode(e: unknown): string | undefined {
+  const code = (e as PgLikeError | undefined)?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+function errMessage(e: unknown): string {
+  const err = e as PgLikeError | undefined;
+  const msg = typeof err?.message === "string" ? err.message : String(e);
+  if (msg !== "") return msg;
+  // Node's AggregateError (several addresses tried) has an empty message.
+  const inner = Array.isArray(err?.errors) ? (err.errors as unknown[]) : [];
+  return inner.map(errMessage).join("; ") || (errCode(e) ?? "unknown error");
+}
+
+function isUnavailable(e: unknown): boolean {
+  const code = errCode(e);
+  if (code !== undefined && (UNAVAILABLE_CODES.has(code) || code.startsWith("08"))) return true;
+  return UNAVAILABLE_MESSAGES.test(errMessage(e));
+}
+
+function isRetryable(e: unknown): boolean {
+  const code = errCode(e);
+  return code === "40P01" || code === "40001";
+}
+
+/** The conflict a unique violation stands for, if it is one of the invariant indexes. */
+function conflictOfUniqueViolation(e: unknown): StatusConflict | undefined {
+  if (errCode(e) !== "23505") return undefined;
+  const constraint = (e as PgLikeError).constraint;
+  if (constraint === "status_names_pkey") return "duplicate_name";
+  if (constraint === "statuses_live_priority") return "duplicate_priority";
+  return undefined;
+}
+
+/** `host:port/database` of a connection URL, without credentials. */
+export function pgTarget(url: string): string {
+  try {
+    const u = new URL(url);
+    const host = decodeURIComponent(u.hostname) || u.searchParams.get("host") || "localhost";
+    const port = u.port || u.searchParams.get("port") || "5432";
+    const db = decodeURIComponent(u.pathname.replace(/^\//, "")) || decodeURIComponent(u.username) || "postgres";
+    return `${host}:${port}/${db}`;
+  } catch {
+    return "(unparsable URL)";
+  }
+}
+
+// ---------------------------------------------------------------------------- SQL
+
+const SQL = {
+  createStatus: `
+    WITH chk AS (
+      SELECT
+        (SELECT count(*) FROM statuses WHERE tenant_key = $1 AND deleted_at IS NULL) AS live,
+        EXISTS (SELECT 1 FROM status_names WHERE tenant_key = $1 AND name = ANY($10::text[]) AND system_status_id <> $2)
+          AS dup_name,
+        EXISTS (SELECT 1 FROM statuses WHERE tenant_key = $1 AND priority = $7 AND deleted_at IS NULL AND system_status_id <> $2)
+          AS dup_priority
+    ), ins AS (
+      INSERT INTO statuses (system_status_id, tenant_key, title, i18n_title, icon_key, color, priority, sync_setting,
+                            sync_default, version, created_at, updated_at, deleted_at)
+      SELECT $2, $1, $3, $4, $5, $6, $7::int, $8, $9::boolean, 1, $11::bigint, $11::bigint, NULL FROM chk
+      WHERE chk.live < $12::bigint AND NOT chk.dup_name AND NOT chk.dup_priority
+      RETURNING *
+    ), names AS (
+      INSERT INTO status_names (tenant_key, name, system_status_id)
+      SELECT $1, n, ins.system_status_id FROM ins CROSS JOIN unnest($10::text[]) AS n
+    )
+    SELECT chk.live, chk.dup_name, chk.dup_priority, ins.* FROM chk LEFT JOIN ins ON true`,
+  updateStatus: `
+    WITH chk AS (
+      SELECT
+        EXISTS (SELECT 1 FROM status_names WHERE tenant_key = $1 AND name = ANY($10::text[]) AND system_status_id <> $2)
+          AS dup_name,
+        EXISTS (SELECT 1 FROM statuses WHERE tenant_key = $1 AND priority = $7 AND deleted_at IS NULL AND system_status_id <> $2)
+          AS dup_priority
+    ), upd AS (
+      UPDATE statuses SET title = $3, i18n_title = $4, icon_key = $5, color = $6, priority = $7::int, sync_setting = $8,
+        sync_default = $9::boolean, version = version + 1, updated_at = $11::bigint
+      WHERE system_status_id = $2 AND tenant_key = $1 AND deleted_at IS NULL
+        AND NOT (SELECT dup_name FROM chk) AND NOT (SELECT dup_priority FROM chk)
+      RETURNING *
+    ), dropped AS (
+      DELETE FROM status_names
+      WHERE tenant_key = $1 AND system_status_id IN (SELECT system_status_id FROM upd) AND NOT (name = ANY($10::text[]))
+    ), added AS (
+      INSERT INTO status_names (tenant_key, name, system_status_id)
+      SELECT $1, n, upd.system_status_id FROM upd CROSS JOIN unnest($10::text[]) AS n
+      WHERE NOT EXISTS (SELECT 1 FROM status_names x WHERE x.tenant_key = $1 AND x.name = n AND x.system_status_id = $2)
+    )
+    SELECT chk.dup_name, chk.dup_priority, upd.* FROM chk LEFT JOIN upd ON true`,
+  deleteStatus: `
+    WITH del AS (
+      UPDATE statuses SET deleted_at = $3, updated_at = $3
+      WHERE tenant_key = $1 AND system_status_id = $2 AND deleted_at IS NULL
+      RETURNING system_status_id
+    ), names AS (
+      DELETE FROM status_names WHERE tenant_key = $1 AND system_status_id IN (SELECT system_status_id FROM del)
+    )
+    SELECT count(*) AS n FROM del`,
+  /** Serializes the status writers of one tenant; the next statement sees what the previous holder committed. */
+  lockTenant: "SELECT 1 FROM tenants WHERE tenant_key = $1 FOR NO KEY UPDATE",
+  /** Serializes open/close batches per user, always in key order (no deadlock between batches). */
+  lockUsers: "SELECT 1 FROM users WHERE tenant_key = $1 AND user_id = ANY($2::text[]) ORDER BY user_id FOR NO KEY UPDATE",
+  openUserStatuses: `
+    WITH up AS (
+      INSERT INTO user_statuses AS us (tenant_key, user_id, system_status_id, open, end_time, snapshot, opened_by, opened_at, updated_at)
+      SELECT $1, t.u, $2, true, t.e, $3, $6, $7::bigint, $7::bigint
+      FROM unnest($4::text[], $5::bigint[]) AS t(u, e)
+      ORDER BY t.u COLLATE "C"
+      ON CONFLICT (tenant_key, user_id, system_status_id) DO UPDATE SET
+        snapshot = CASE WHEN us.open AND us.end_time > $8::bigint THEN us.snapshot ELSE excluded.snapshot END,
+        opened_at = CASE WHEN us.open AND us.end_time > $8::bigint THEN us.opened_at ELSE excluded.opened_at END,
+        open = true, end_time = excluded.end_time, opened_by = excluded.opened_by, updated_at = excluded.updated_at
+      RETURNING us.user_id, us.system_status_id, us.open, us.end_time, us.snapshot, us.opened_by, us.opened_at
+    ), r AS (
+      SELECT * FROM up
+      UNION ALL
+      SELECT user_id, system_status_id, open, end_time, snapshot, opened_by, opened_at FROM user_statuses
+      WHERE tenant_key = $1 AND user_id = ANY($4::text[]) AND system_status_id <> $2
+    )
+    SELECT r.*, COALESCE(sp.sync_on, s.sync_default, true) AS sync_on
+    FROM r
+    LEFT JOIN statuses s ON s.system_status_id = r.system_status_id
+    LEFT JOIN sync_prefs sp ON sp.tenant_key = $1 AND sp.user_id = r.user_id AND sp.system_status_id = r.system_status_id
+    ORDER BY r.user_id, r.system_status_id`,
+  closeUserStatuses: `
+    UPDATE user_statuses SET open = false, updated_at = $4
+    WHERE tenant_key = $1 AND system_status_id = $2 AND user_id = ANY($3::text[]) AND open`,
+  userStatuses: `
+    SELECT us.user_id, us.system_status_id, us.open, us.end_time, us.snapshot, us.opened_by, us.opened_at,
+           COALESCE(sp.sync_on, s.sync_default, true) AS sync_on
+    FROM user_statuses us
+    LEFT JOIN statuses s ON s.system_status_id = us.system_status_id
+    LEFT JOIN sync_prefs sp ON sp.tenant_key = us.tenant_key AND sp.user_id = us.user_id AND sp.system_status_id = us.system_status_id
+    WHERE us.tenant_key = $1 AND us.user_id = $2
+    ORDER BY us.system_status_id`,
+  upsertUsers: `
+    INSERT INTO users (tenant_key, user_id, name, resigned)
+    SELECT $1, t.u, t.n, t.r FROM unnest($2::text[], $3::text[], $4::boolean[]) AS t(u, n, r) ORDER BY t.u COLLATE "C"
+    ON CONFLICT (tenant_key, user_id) DO UPDATE SET name = excluded.name, resigned = excluded.resigned`,
+  deleteOpenIds: "DELETE FROM open_ids WHERE tenant_key = $1 AND user_id = ANY($2::text[])",
+  insertOpenIds: `
+    INSERT INTO open_ids (open_id, app_id, tenant_key, user_id)
+    SELECT t.o, t.a, $1, t.u FROM unnest($2::text[], $3::text[], $4::text[]) AS t(o, a, u)`,
+  deleteUnionIds: "DELETE FROM union_ids WHERE tenant_key = $1 AND user_id = ANY($2::text[])",
+  insertUnionIds: `
+    INSERT INTO union_ids (union_id, developer, tenant_key, user_id)
+    SELECT t.o, t.d, $1, t.u FROM unnest($2::text[], $3::text[], $4::text[]) AS t(o, d, u)`,
+  deletePrefs: "DELETE FROM sync_prefs WHERE tenant_key = $1 AND user_id = ANY($2::text[])",
+  insertPrefs: `
+    INSERT INTO sync_prefs (tenant_key, user_id, system_status_id, sync_on)
+    SELECT $1, t.u, t.s, false FROM unnest($2::text[], $3::text[]) AS t(u, s)`,
+} as const;
+
+// ---------------------------------------------------------------------------- the store
+
+export class PgStore implements Store {
+  private readonly pool: pg.Pool;
+  private readonly target: string;
+  private readonly poolMax: number;
+  private readonly connectionTimeoutMs: number;
+  private ended = false;
+
+  constructor(url: string, opts: PgStoreOptions = {}) {
+    if (!/^postgres(ql)?:\/\//.test(url)) {
+      throw new StorageError("not a PostgreSQL URL: expected postgres://user:password@host:port/database");
+    }
+    this.target = pgTarget(url);
+    this.poolMax = opts.poolMax ?? 10;
+    this.connectionTimeoutMs = opts.connectionTimeoutMs ?? 5000;
+    if (!Number.isInteger(this.poolMax) || this.poolMax < 1) throw new StorageError(`poolMax must be ≥ 1, got ${this.poolMax}`);
+    this.pool = new pg.Pool({
+      connectionString: url,
+      max: this.poolMax,
+      connectionTimeoutMillis: this.connectionTimeoutMs,
+      idleTimeoutMillis: 30_000,
+      // The URL's application_name, if any, wins (libpq semantics).
+      fallback_application_name: "larkstatus",
+      types: TYPES,
+    });
+    // An idle connection dropped by the server (restart, failover) is emitted here; without a
+    // listener it would crash the process. The pool discards it; the next call opens a new one.
+    this.pool.on("error", () => {});
+    // The same for a connection lost while checked out: its error also goes to the pending query
+    // (which turns it into a StorageError), and an unheard "error" event would crash the process.
+    this.pool.on("connect", (client) => {
+      client.on("error", () => {});
+    });
+  }
+
+  // ------------------------------------------------------------------ plumbing
+
+  /** A pg error (or anything else) in domain words. */
+  private translate(e: unknown, what: string): StorageError {
+    if (e instanceof StorageError) return e;
+    const msg = errMessage(e);
+    if (/timeout exceeded when trying to connect/i.test(msg)) {
+      return new StorageError(
+        `no free PostgreSQL connection within ${this.connectionTimeoutMs} ms (${this.poolMax} in the pool, all busy) while trying to ${what}`,
+        { cause: e, unavailable: true },
+      );
+    }
+    if (isUnavailable(e)) {
+      return new StorageError(`PostgreSQL at ${this.target} is unreachable (${what}): ${msg}`, { cause: e, unavailable: true });
+    }
+    const code = errCode(e);
+    if (code === "42P01" || code === "42703" || code === "3F000") {
+      return new StorageError(`PostgreSQL at ${this.target}: the schema is missing or incomplete (run migrate): ${msg}`, {
+        cause: e,
+      });
+    }
+    return new StorageError(`PostgreSQL failed to ${what}: ${msg}${code ? ` (SQLSTATE ${code})` : ""}`, { cause: e });
+  }
+
+  private async client(what: string): Promise<pg.PoolClient> {
+    if (this.ended) throw new StorageError(`store is closed (${what})`);
+    try {
+      return await this.pool.connect();
+    } catch (cause) {
+      const code = errCode(cause);
+      // Refused, unknown host, timed out: unreachable. Wrong password, no such database: reached, refused us.
+      if (code === "28P01" || code === "28000" || code === "3D000") {
+        throw new StorageError(`cannot connect to PostgreSQL at ${this.target}: ${errMessage(cause)}`, { cause });
+      }
+      throw this.translate(cause, what);
+    }
+  }
+
+  /** One statement outside an explicit transaction. */
+  private async query(what: string, text: string, values: unknown[] = []): Promise<Row[]> {
+    const c = await this.client(what);
+    let broken: Error | undefined;
+    try {
+      return (await c.query(text, values)).rows as Row[];
+    } catch (e) {
+      if (isUnavailable(e)) broken = e as Error;
+      throw this.translate(e, what);
+    } finally {
+      c.release(broken);
+    }
+  }
+
+  /**
+   * Runs `fn` in one transaction (READ COMMITTED). A deadlock or serialization failure retries the
+   * whole transaction; `recover` may turn an error into a result (after the rollback).
+   */
+  private async tx<T>(what: string, fn: (c: pg.PoolClient) => Promise<T>, recover?: (e: unknown) => T | undefined): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const c = await this.client(what);
+      let broken = false;
+      try {
+        await c.query("BEGIN");
+        const out = await fn(c);
+        await c.query("COMMIT");
+        return out;
+      } catch (e) {
+        try {
+          await c.query("ROLLBACK");
+        } catch {
+          broken = true;
+        }
+        if (!broken && attempt < TX_ATTEMPTS && isRetryable(e)) continue;
+        const recovered = recover?.(e);
+        if (recovered !== undefined) return recovered;
+        throw this.translate(e, what);
+      } finally {
+        c.release(broken);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  async migrate(): Promise<void> {
+    await this.tx("migrate the schema", async (c) => {
+      // Instances starting together queue here; the first migrates, the others then find it done.
+      await c.query("SELECT pg_advisory_xact_lock($1::int, hashtext(coalesce(current_schema(), '')))", [MIGRATE_LOCK]);
+      // Checked first, so that a role without CREATE can still start on a migrated schema.
+      const hasMeta = (await c.query("SELECT to_regclass('meta') IS NOT NULL AS present")).rows[0] as { present: boolean };
+      if (!hasMeta.present) await c.query(`CREATE TABLE meta (key TEXT COLLATE "C" PRIMARY KEY, value TEXT NOT NULL)`);
+      const row = (await c.query("SELECT value FROM meta WHERE key = 'schema_version'")).rows[0] as { value: string } | undefined;
+      const current = row ? Number(row.value) : 0;
+      if (!Number.isInteger(current) || current < 0) {
+        throw new StorageError(`database schema version ${JSON.stringify(row?.value)} is not a version larkstatus wrote`);
+      }
+      if (current > PG_MIGRATIONS.length) {
+        throw new StorageError(
+          `database schema version ${current} is newer than this larkstatus (knows ${PG_MIGRATIONS.length}); upgrade larkstatus`,
+        );
+      }
+      if (current === PG_MIGRATIONS.length) return;
+      for (let v = current; v < PG_MIGRATIONS.length; v++) await c.query(PG_MIGRATIONS[v] as string);
+      await c.query(
+        `INSERT INTO meta (key, value) VALUES ('schema_version', $1)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+        [String(PG_MIGRATIONS.length)],
+      );
+    });
+  }
+
+  async ping(): Promise<boolean> {
+    if (this.ended) return false;
+    try {
+      await this.query("ping", "SELECT 1");
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    await this.pool.end();
+  }
+
+  async isEmpty(): Promise<boolean> {
+    return (await this.query("read tenants", "SELECT 1 FROM tenants LIMIT 1")).length === 0;
+  }
+
+  async serverSecret(candidate: string): Promise<string> {
+    await this.query(
+      "store the server secret",
+      "INSERT INTO meta (key, value) VALUES ('server_secret', $1) ON CONFLICT (key) DO NOTHING",
+      [candidate],
+    );
+    // A separate statement: a concurrent first insert by another instance is visible here.
+    const [row] = await this.query("read the server secret", "SELECT value FROM meta WHERE key = 'server_secret'");
+    if (!row) throw new StorageError("the server secret vanished");
+    return row.value as string;
+  }
+
+  // ------------------------------------------------------------------ directory
+
+  async upsertTenant(t: Tenant): Promise<void> {
+    await this.query(
+      `write tenant ${t.tenant_key}`,
+      `INSERT INTO tenants (tenant_key, name, api_enabled, sensitive_words) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (tenant_key) DO UPDATE SET name = excluded.name, api_enabled = excluded.api_enabled,
+         sensitive_words = excluded.sensitive_words`,
+      [t.tenant_key, encText(t.name), t.api_enabled, JSON.stringify(t.sensitive_words)],
+    );
+  }
+
+  async getTenant(tenantKey: string): Promise<Tenant | undefined> {
+    const [r] = await this.query("read a tenant", "SELECT * FROM tenants WHERE tenant_key = $1", [tenantKey]);
+    if (!r) return undefined;
+    return {
+      tenant_key: r.tenant_key as string,
+      name: decText(r.name as string),
+      api_enabled: r.api_enabled as boolean,
+      sensitive_words: JSON.parse(r.sensitive_words as string) as string[],
+    };
+  }
+
+  async upsertApp(app: App): Promise<void> {
+    await this.query(
+      `write app ${app.app_id}`,
+      `INSERT INTO apps (app_id, tenant_key, secret_hash, scopes, enabled, visibility, developer)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (app_id) DO UPDATE SET tenant_key = excluded.tenant_key, secret_hash = excluded.secret_hash,
+         scopes = excluded.scopes, enabled = excluded.enabled, visibility = excluded.visibility, developer = excluded.developer`,
+      [
+        app.app_id,
+        app.tenant_key,
+        app.secret_hash,
+        JSON.stringify(app.scopes),
+        app.enabled,
+        JSON.stringify(app.visibility),
+        app.developer,
+      ],
+    );
+  }
+
+  async getApp(appId: string): Promise<App | undefined> {
+    const [r] = await this.query("read an app", "SELECT * FROM apps WHERE app_id = $1", [appId]);
+    return r ? toApp(r) : undefined;
+  }
+
+  async upsertUsers(tenantKey: string, users: UserInput[]): Promise<void> {
+    if (users.length === 0) return;
+    // A later entry for the same user replaces an earlier one, as sequential upserts would.
+    const last = new Map<string, UserInput>();
+    for (const u of users) {
+      last.delete(u.user_id);
+      last.set(u.user_id, u);
+    }
+    // Key order: the users' row locks are taken in the order open/close take them.
+    const sorted = byKeyOrder([...last.values()], (u) => u.user_id);
+    await this.tx(`write users of tenant ${tenantKey}`, async (c) => {
+      for (let i = 0; i < sorted.length; i += USER_CHUNK) {
+        const chunk = sorted.slice(i, i + USER_CHUNK);
+        const ids = chunk.map((u) => u.user_id);
+        await c.query(SQL.upsertUsers, [tenantKey, ids, chunk.map((u) => encText(u.name)), chunk.map((u) => u.resigned)]);
+
+        const open: [string[], string[], string[]] = [[], [], []];
+        const union: [string[], string[], string[]] = [[], [], []];
+        const prefs: [string[], string[]] = [[], []];
+        for (const u of chunk) {
+          for (const [appId, openId] of Object.entries(u.open_ids)) {
+            open[0].push(openId);
+            open[1].push(appId);
+            open[2].push(u.user_id);
+          }
+          for (const [dev, unionId] of Object.entries(u.union_ids)) {
+            union[0].push(unionId);
+            union[1].push(dev);
+            union[2].push(u.user_id);
+          }
+          for (const statusId of new Set(u.sync_off)) {
+            prefs[0].push(u.user_id);
+            prefs[1].push(statusId);
+          }
+        }
+        await c.query(SQL.deleteOpenIds, [tenantKey, ids]);
+        if (open[0].length) await c.query(SQL.insertOpenIds, [tenantKey, ...open]);
+        await c.query(SQL.deleteUnionIds, [tenantKey, ids]);
+        if (union[0].length) await c.query(SQL.insertUnionIds, [tenantKey, ...union]);
+        await c.query(SQL.deletePrefs, [tenantKey, ids]);
+        if (prefs[0].length) await c.query(SQL.insertPrefs, [tenantKey, ...prefs]);
+      }
+    });
+  }
+
+  async resolveUserIds(app: App, idType: UserIdType, ids: readonly string[]): Promise<ResolvedId[]> {
+    if (ids.length === 0) return [];
+    const distinct = [...new Set(ids)];
+    const asUser = (r: Row | undefined): ResolvedId =>
+      r && r.name !== null && r.name !== undefined ? { kind: "user", user: toUser(r) } : { kind: "invalid" };
+
+    if (idType === "user_id") {
+      const rows = await this.query(
+        "resolve user ids",
+        "SELECT tenant_key, user_id, name, resigned FROM users WHERE tenant_key = $1 AND user_id = ANY($2::text[])",
+        [app.tenant_key, distinct],
+      );
+      const byId = new Map(rows.map((r) => [r.user_id as string, r]));
+      return ids.map((id) => asUser(byId.get(id)));
+    }
+
+    if (idType === "open_id") {
+      const rows = await this.query(
+        "resolve open ids",
+        `SELECT o.open_id, o.app_id, o.tenant_key, o.user_id, u.name, u.resigned
+         FROM open_ids o LEFT JOIN users u ON u.tenant_key = o.tenant_key AND u.user_id = o.user_id
+         WHERE o.open_id = ANY($1::text[])`,
+        [distinct],
+      );
+      const byId = new Map(rows.map((r) => [r.open_id as string, r]));
+      return ids.map((id): ResolvedId => {
+        const r = byId.get(id);
+        if (!r) return { kind: "invalid" };
+        if (r.tenant_key !== app.tenant_key) return { kind: "other_tenant" };
+        if (r.app_id !== app.app_id) return { kind: "invalid" };
+        return asUser(r);
+      });
+    }
+
+    const rows = await this.query(
+      "resolve union ids",
+      `SELECT x.union_id, x.developer, x.tenant_key, x.user_id, u.name, u.resigned
+       FROM union_ids x LEFT JOIN users u ON u.tenant_key = x.tenant_key AND u.user_id = x.user_id
+       WHERE x.union_id = ANY($1::text[])`,
+      [distinct],
+    );
+    const byId = new Map<string, Row[]>();
+    for (const r of rows) {
+      const list = byId.get(r.union_id as string) ?? [];
+      list.push(r);
+      byId.set(r.union_id as string, list);
+    }
+    return ids.map((id): ResolvedId => {
+      const found = byId.get(id) ?? [];
+      const mine = found.find((r) => r.developer === app.developer && r.tenant_key === app.tenant_key);
+      if (mine) return asUser(mine);
+      if (found.some((r) => r.tenant_key !== app.tenant_key)) return { kind: "other_tenant" };
+      return { kind: "invalid" };
+    });
+  }
+
+  // ------------------------------------------------------------------ tokens
+
+  async latestToken(appId: string, kind: TokenRecord["kind"], nowMs: number): Promise<TokenRecord | undefined> {
+    const [r] = await this.query(
+      "read tokens",
+      "SELECT * FROM tokens WHERE app_id = $1 AND kind = $2 AND expires_at > $3 ORDER BY issued_at DESC LIMIT 1",
+      [appId, kind, nowMs],
+    );
+    return r ? toToken(r) : undefined;
+  }
+
+  async insertToken(token: TokenRecord): Promise<void> {
+    // One statement: purging the app's expired tokens and the insert commit together.
+    await this.query(
+      "store a token",
+      `WITH purged AS (DELETE FROM tokens WHERE app_id = $3 AND expires_at <= $5)
+       INSERT INTO tokens (token, kind, app_id, tenant_key, issued_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+      [token.token, token.kind, token.app_id, token.tenant_key, token.issued_at, token.expires_at],
+    );
+  }
+
+  async getToken(token: string): Promise<TokenRecord | undefined> {
+    const [r] = await this.query("read a token", "SELECT * FROM tokens WHERE token = $1", [token]);
+    return r ? toToken(r) : undefined;
+  }
+
+  async revokeTokens(appId: string): Promise<void> {
+    await this.query("revoke tokens", "DELETE FROM tokens WHERE app_id = $1", [appId]);
+  }
+
+  // ------------------------------------------------------------------ system statuses
+
+  private statusParams(tenantKey: string, status: SystemStatus, nowMs: number): unknown[] {
+    return [
+      tenantKey, // $1
+      status.system_status_id, // $2
+      encText(status.title), // $3
+      JSON.stringify(status.i18n_title), // $4
+      status.icon_key, // $5
+      status.color, // $6
+      status.priority, // $7
+      JSON.stringify(status.sync_setting), // $8
+      status.sync_setting.is_open_by_default, // $9
+      [...namesOf(status)].map(encText), // $10
+      nowMs, // $11
+    ];
+  }
+
+  /** A unique violation that got past the tenant lock is still the conflict it stands for. */
+  private static recoverConflict(e: unknown): StatusWriteResult | undefined {
+    const conflict = conflictOfUniqueViolation(e);
+    return conflict ? { ok: false, conflict } : undefined;
+  }
+
+  async createStatus(tenantKey: string, status: SystemStatus, nowMs: number, maxLive: number): Promise<StatusWriteResult> {
+    return this.tx(
+      `create status ${status.system_status_id}`,
+      async (c): Promise<StatusWriteResult> => {
+        await c.query(SQL.lockTenant, [tenantKey]);
+        const r = (await c.query(SQL.createStatus, [...this.statusParams(tenantKey, status, nowMs), maxLive])).rows[0] as Row;
+        if ((r.live as number) >= maxLive) return { ok: false, conflict: "limit" };
+        if (r.dup_name) return { ok: false, conflict: "duplicate_name" };
+        if (r.dup_priority) return { ok: false, conflict: "duplicate_priority" };
+        return { ok: true, status: toStatus(r) };
+      },
+      PgStore.recoverConflict,
+    );
+  }
+
+  async updateStatus(tenantKey: string, status: SystemStatus, nowMs: number): Promise<StatusWriteResult> {
+    return this.tx(
+      `update status ${status.system_status_id}`,
+      async (c): Promise<StatusWriteResult> => {
+        await c.query(SQL.lockTenant, [tenantKey]);
+        const r = (await c.query(SQL.updateStatus, this.statusParams(tenantKey, status, nowMs))).rows[0] as Row;
+        if (r.dup_name) return { ok: false, conflict: "duplicate_name" };
+        if (r.dup_priority) return { ok: false, conflict: "duplicate_priority" };
+        if (r.system_status_id === null || r.system_status_id === undefined) {
+          throw new StorageError(`status ${status.system_status_id} is not live`);
+        }
+        return { ok: true, status: toStatus(r) };
+      },
+      PgStore.recoverConflict,
+    );
+  }
+
+  async deleteStatus(tenantKey: string, statusId: string, nowMs: number): Promise<boolean> {
+    return this.tx(`delete status ${statusId}`, async (c) => {
+      await c.query(SQL.lockTenant, [tenantKey]);
+      const r = (await c.query(SQL.deleteStatus, [tenantKey, statusId, nowMs])).rows[0] as Row;
+      return (r.n as number) > 0;
+    });
+  }
+
+  async getStatus(tenantKey: string, statusId: string, includeDeleted: boolean): Promise<StatusRecord | undefined> {
+    const [r] = await this.query("read a status", "SELECT * FROM statuses WHERE tenant_key = $1 AND system_status_id = $2", [
+      tenantKey,
+      statusId,
+    ]);
+    if (!r || (r.deleted_at !== null && !includeDeleted)) return undefined;
+    return toStatus(r);
+  }
+
+  async listStatuses(tenantKey: string, limit: number, after?: { priority: number; id: string }): Promise<ListPage> {
+    const rows = after
+      ? await this.query(
+          "list statuses",
+          `SELECT * FROM statuses WHERE tenant_key = $1 AND deleted_at IS NULL AND (priority, system_status_id) > ($2::int, $3)
+           ORDER BY priority, system_status_id LIMIT $4`,
+          [tenantKey, after.priority, after.id, limit + 1],
+        )
+      : await this.query(
+          "list statuses",
+          "SELECT * FROM statuses WHERE tenant_key = $1 AND deleted_at IS NULL ORDER BY priority, system_status_id LIMIT $2",
+          [tenantKey, limit + 1],
+        );
+    return { items: rows.slice(0, limit).map(toStatus), has_more: rows.length > limit };
+  }
+
+  // ------------------------------------------------------------------ user statuses
+
+  async openUserStatuses(
+    tenantKey: string,
+    statusId: string,
+    snapshot: StatusSnapshot,
+    entries: readonly OpenEntry[],
+    appId: string,
+    nowMs: number,
+  ): Promise<Map<string, UserStatusRow[]>> {
+    const out = new Map<string, UserStatusRow[]>();
+    if (entries.length === 0) return out;
+    // A later entry for the same user wins; the result lists users in order of first appearance.
+    const endOf = new Map<string, number>();
+    for (const e of entries) endOf.set(e.user_id, e.end_time);
+    const users = [...endOf.keys()];
+    for (const u of users) out.set(u, []);
+    const rows = await this.tx(`open status ${statusId}`, async (c) => {
+      await c.query(SQL.lockUsers, [tenantKey, users]);
+      return (
+        await c.query(SQL.openUserStatuses, [
+          tenantKey,
+          statusId,
+          JSON.stringify(snapshot),
+          users,
+          users.map((u) => endOf.get(u)),
+          appId,
+          nowMs,
+          Math.floor(nowMs / 1000),
+        ])
+      ).rows as Row[];
+    });
+    for (const r of rows) out.get(r.user_id as string)?.push(toUserStatus(r));
+    return out;
+  }
+
+  async closeUserStatuses(tenantKey: string, statusId: string, userIds: readonly string[], nowMs: number): Promise<void> {
+    if (userIds.length === 0) return;
+    const users = [...new Set(userIds)];
+    await this.tx(`close status ${statusId}`, async (c) => {
+      await c.query(SQL.lockUsers, [tenantKey, users]);
+      await c.query(SQL.closeUserStatuses, [tenantKey, statusId, users, nowMs]);
+    });
+  }
+
+  async userStatuses(tenantKey: string, userId: string): Promise<UserStatusRow[]> {
+    return (await this.query("read user statuses", SQL.userStatuses, [tenantKey, userId])).map(toUserStatus);
+  }
+}

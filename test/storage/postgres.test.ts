@@ -1,0 +1,639 @@
+/**
+ * Runs the storage contract against PostgreSQL (a fresh schema per store), plus PostgreSQL-only
+ * checks: migrations, start-up errors, and the invariants under concurrent instances (separate
+ * pools on one database). Needs TEST_PG_URL; without it the file reports one skipped test.
+ */
+import assert from "node:assert/strict";
+import { createServer, type Socket } from "node:net";
+import { after, describe, test } from "node:test";
+import pg from "pg";
+import { deriveOpenId, deriveUnionId } from "../../src/domain/ids.js";
+import { type StatusSnapshot, type SystemStatus, snapshotOf, withDefaults } from "../../src/domain/model.js";
+import { StorageError } from "../../src/storage/errors.js";
+import { PG_MIGRATIONS } from "../../src/storage/postgres/migrations.js";
+import { PgStore, pgTarget } from "../../src/storage/postgres/pg-store.js";
+import type { StatusWriteResult, Store, UserInput } from "../../src/storage/store.js";
+import { dropTestSchemas, freshPgUrl, TEST_PG_URL, withPgClient } from "../pg.js";
+import { storageContract } from "./contract.js";
+
+const SKIP = TEST_PG_URL ? false : "TEST_PG_URL not set";
+
+if (!TEST_PG_URL) {
+  test("postgres storage contract and PostgreSQL-specific checks", { skip: "TEST_PG_URL not set" }, () => {});
+} else {
+  after(async () => {
+    await dropTestSchemas();
+  });
+
+  const urls = new WeakMap<Store, string>();
+  const track = (store: PgStore, url: string): PgStore => {
+    urls.set(store, url);
+    return store;
+  };
+
+  storageContract(
+    "postgres",
+    async () => {
+      const url = await freshPgUrl();
+      return track(new PgStore(url), url);
+    },
+    {
+      async reopen(store) {
+        const url = urls.get(store);
+        assert.ok(url, "reopen of a store this suite did not make");
+        await store.close();
+        return track(new PgStore(url), url);
+      },
+    },
+  );
+}
+
+// ---------------------------------------------------------------------------- fixtures
+
+const T0 = Date.UTC(2026, 0, 1);
+const T0_S = T0 / 1000;
+const TA = "aaaaaaaaaaaaaaaa";
+const A1 = "cli_aaaaaaaaaaaaaaa1";
+
+function statusOf(n: number, title: string, priority: number): SystemStatus {
+  return {
+    system_status_id: `7${String(n).padStart(18, "0")}`,
+    ...withDefaults({ title, icon_key: "Coffee", priority }),
+  };
+}
+
+function userIn(userId: string, over: Partial<UserInput> = {}): UserInput {
+  return {
+    user_id: userId,
+    name: `User ${userId}`,
+    resigned: false,
+    open_ids: { [A1]: deriveOpenId(A1, TA, userId) },
+    union_ids: { devA: deriveUnionId("devA", TA, userId) },
+    sync_off: [],
+    ...over,
+  };
+}
+
+/** A migrated store on a fresh schema with one tenant and app. */
+async function seeded(url?: string, opts?: ConstructorParameters<typeof PgStore>[1]): Promise<{ store: PgStore; url: string }> {
+  const u = url ?? (await freshPgUrl());
+  const store = new PgStore(u, opts);
+  await store.migrate();
+  await store.upsertTenant({ tenant_key: TA, name: "Acme", api_enabled: true, sensitive_words: [] });
+  await store.upsertApp({
+    app_id: A1,
+    tenant_key: TA,
+    secret_hash: "x",
+    scopes: [],
+    enabled: true,
+    visibility: "all",
+    developer: "devA",
+  });
+  return { store, url: u };
+}
+
+/** `n` stores on the same database, each with its own pool: `n` instances. */
+async function instances(url: string, n: number): Promise<PgStore[]> {
+  return Array.from({ length: n }, () => new PgStore(url, { poolMax: 5 }));
+}
+
+async function closeAll(stores: Store[]): Promise<void> {
+  await Promise.all(stores.map((s) => s.close()));
+}
+
+async function sql<T extends pg.QueryResultRow = Record<string, unknown>>(url: string, text: string, values: unknown[] = []) {
+  return withPgClient(async (c) => (await c.query<T>(text, values)).rows, url);
+}
+
+function isStorageError(re: RegExp, unavailable?: boolean) {
+  return (e: unknown): boolean => {
+    assert.ok(e instanceof StorageError, `expected a StorageError, got ${String(e)}`);
+    assert.match(e.message, re);
+    if (unavailable !== undefined) assert.equal(e.unavailable, unavailable, e.message);
+    return true;
+  };
+}
+
+/** A TCP server that accepts connections and then drops them, or reads and never answers. */
+async function fakeServer(behaviour: "drop" | "silent"): Promise<{ port: number; stop: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    if (behaviour === "drop") {
+      socket.destroy();
+      return;
+    }
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const addr = server.address();
+  assert.ok(addr && typeof addr === "object");
+  return {
+    port: addr.port,
+    stop: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------- URL and errors (no database needed)
+
+describe("PgStore without a database", () => {
+  test("pgTarget names host:port/database and never the password", () => {
+    assert.equal(pgTarget("postgres://u:secret@db.example:6543/lark"), "db.example:6543/lark");
+    assert.equal(pgTarget("postgresql://u:secret@10.0.0.1/lark?sslmode=require"), "10.0.0.1:5432/lark");
+    assert.doesNotMatch(pgTarget("postgres://u:secret@h/d"), /secret/);
+  });
+
+  test("a URL that is not postgres:// → StorageError", () => {
+    assert.throws(() => new PgStore("mysql://x@y/z"), StorageError);
+    assert.throws(() => new PgStore("sqlite::memory:"), StorageError);
+  });
+
+  test("an unreachable server → StorageError naming host:port and the cause, quickly", async () => {
+    const store = new PgStore("postgres://x:y@127.0.0.1:1/db");
+    const t = Date.now();
+    try {
+      await assert.rejects(store.migrate(), isStorageError(/127\.0\.0\.1:1\/db.*unreachable.*ECONNREFUSED/, true));
+      await assert.rejects(store.getTenant(TA), isStorageError(/unreachable/, true));
+      assert.equal(await store.ping(), false);
+      assert.ok(Date.now() - t < 3000, `took ${Date.now() - t} ms`);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test("a server that drops every connection → StorageError, unavailable", async () => {
+    const { port, stop } = await fakeServer("drop");
+    const store = new PgStore(`postgres://x:y@127.0.0.1:${port}/db`, { connectionTimeoutMs: 2000 });
+    try {
+      await assert.rejects(store.migrate(), isStorageError(new RegExp(`127\\.0\\.0\\.1:${port}/db.*unreachable`), true));
+      assert.equal(await store.ping(), false);
+    } finally {
+      await store.close();
+      await stop();
+    }
+  });
+
+  test("a server that never answers → StorageError after connectionTimeoutMs, not a hang", async () => {
+    const { port, stop } = await fakeServer("silent");
+    const store = new PgStore(`postgres://x:y@127.0.0.1:${port}/db`, { connectionTimeoutMs: 300 });
+    const t = Date.now();
+    try {
+      await assert.rejects(store.migrate(), isStorageError(/unreachable.*timeout/i, true));
+      assert.ok(Date.now() - t < 2000, `took ${Date.now() - t} ms`);
+    } finally {
+      await store.close();
+      await stop();
+    }
+  });
+
+  test("close is idempotent; a closed store pings false and refuses calls with a StorageError", async () => {
+    const store = new PgStore("postgres://x:y@127.0.0.1:1/db");
+    await store.close();
+    await store.close();
+    assert.equal(await store.ping(), false);
+    await assert.rejects(store.getTenant(TA), isStorageError(/closed/));
+  });
+});
+
+// ---------------------------------------------------------------------------- with a database
+
+describe("PgStore on PostgreSQL", { skip: SKIP }, () => {
+  test("migrate records the schema version; a newer schema → StorageError saying so", async () => {
+    const url = await freshPgUrl();
+    const store = new PgStore(url);
+    try {
+      await store.migrate();
+      const [row] = await sql<{ value: string }>(url, "SELECT value FROM meta WHERE key = 'schema_version'");
+      assert.equal(row?.value, String(PG_MIGRATIONS.length));
+      await sql(url, "UPDATE meta SET value = '999' WHERE key = 'schema_version'");
+      // On the open store, and on a new one.
+      await assert.rejects(store.migrate(), isStorageError(/999.*newer than this larkstatus/));
+      const again = new PgStore(url);
+      try {
+        await assert.rejects(again.migrate(), isStorageError(/schema version 999 is newer than this larkstatus/, false));
+      } finally {
+        await again.close();
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  test("concurrent migrate() from 3 instances applies each migration once", async () => {
+    const url = await freshPgUrl();
+    const stores = await instances(url, 3);
+    try {
+      // A second run of migration 1 would fail ("relation already exists"): all three must succeed.
+      await Promise.all(stores.map((s) => s.migrate()));
+      await Promise.all(stores.map((s) => s.migrate()));
+      const [row] = await sql<{ value: string }>(url, "SELECT value FROM meta WHERE key = 'schema_version'");
+      assert.equal(row?.value, String(PG_MIGRATIONS.length));
+      const idx = await sql<{ indexname: string }>(
+        url,
+        "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND indexname LIKE '%tenant_user' ORDER BY 1",
+      );
+      assert.deepEqual(
+        idx.map((r) => r.indexname),
+        ["open_ids_tenant_user", "union_ids_tenant_user"],
+      );
+    } finally {
+      await closeAll(stores);
+    }
+  });
+
+  test("a wrong password → StorageError naming the server (reached, so not 'unavailable')", async () => {
+    const u = new URL(TEST_PG_URL as string);
+    u.password = "definitely-wrong";
+    const store = new PgStore(u.toString());
+    try {
+      await assert.rejects(store.migrate(), isStorageError(/cannot connect to PostgreSQL at .*:\d+\/.*password/, false));
+      assert.doesNotMatch(u.toString().replace("definitely-wrong", ""), /definitely-wrong/);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test("a bounded pool: when every connection is busy, a call fails after connectionTimeoutMs", async () => {
+    const { store, url } = await seeded(undefined, { poolMax: 1, connectionTimeoutMs: 300 });
+    const blocker = new pg.Client(url);
+    await blocker.connect();
+    try {
+      await blocker.query("BEGIN");
+      await blocker.query("SELECT 1 FROM tenants WHERE tenant_key = $1 FOR UPDATE", [TA]);
+      // Takes the only connection, then waits for the tenant lock.
+      const pending = store.createStatus(TA, statusOf(1, "A", 1), T0, 10);
+      await new Promise((r) => setTimeout(r, 100));
+      await assert.rejects(store.getTenant(TA), isStorageError(/no free PostgreSQL connection.*1 in the pool/, true));
+      await blocker.query("COMMIT");
+      assert.equal((await pending).ok, true);
+    } finally {
+      await blocker.end();
+      await store.close();
+    }
+  });
+
+  test("a connection killed mid-call → StorageError 'unreachable' (unavailable); the pool then recovers", async () => {
+    // A name of its own, so that only this store's connection is killed.
+    const appName = `larkstatus_kill_${process.pid}_${Date.now()}`;
+    const { store, url } = await seeded(`${await freshPgUrl()}&application_name=${appName}`, { poolMax: 2 });
+    const blocker = new pg.Client(url);
+    await blocker.connect();
+    try {
+      await blocker.query("BEGIN");
+      await blocker.query("SELECT 1 FROM tenants WHERE tenant_key = $1 FOR UPDATE", [TA]);
+      const pending = store.createStatus(TA, statusOf(1, "A", 1), T0, 10).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      let killed = 0;
+      for (let i = 0; i < 50 && killed === 0; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        const rows = await blocker.query<{ ok: boolean }>(
+          `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity
+           WHERE application_name = $1 AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()`,
+          [appName],
+        );
+        killed = rows.rows.length;
+      }
+      assert.equal(killed, 1, "the store's connection was found waiting for the tenant lock");
+      assert.ok(isStorageError(/unreachable/, true)(await pending));
+      await blocker.query("ROLLBACK");
+      assert.equal(await store.ping(), true);
+      assert.equal((await store.createStatus(TA, statusOf(1, "A", 1), T0, 10)).ok, true);
+    } finally {
+      await blocker.end();
+      await store.close();
+    }
+  });
+
+  test("30 concurrent creates from 3 instances: exactly 10 succeed, live priorities stay unique", async () => {
+    const { store, url } = await seeded();
+    const stores = await instances(url, 3);
+    try {
+      const results = await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          (stores[i % 3] as PgStore).createStatus(TA, statusOf(i + 1, `T${i}`, i % 10), T0 + i, 10),
+        ),
+      );
+      const tally = (r: StatusWriteResult) => (r.ok ? "ok" : r.conflict);
+      const counts: Record<string, number> = {};
+      for (const r of results) counts[tally(r)] = (counts[tally(r)] ?? 0) + 1;
+      assert.equal(counts.ok, 10, JSON.stringify(counts));
+      assert.equal((counts.limit ?? 0) + (counts.duplicate_priority ?? 0), 20, JSON.stringify(counts));
+      const live = await sql<{ priority: number }>(
+        url,
+        "SELECT priority FROM statuses WHERE tenant_key = $1 AND deleted_at IS NULL",
+        [TA],
+      );
+      assert.equal(live.length, 10);
+      assert.equal(new Set(live.map((r) => r.priority)).size, 10);
+      const names = await sql<{ n: string }>(url, "SELECT count(*) AS n FROM status_names WHERE tenant_key = $1", [TA]);
+      assert.equal(names[0]?.n, "10", "only the created statuses reserved names");
+    } finally {
+      await closeAll([store, ...stores]);
+    }
+  });
+
+  test("the live limit holds on its own under concurrency (distinct priorities, maxLive 5)", async () => {
+    const { store, url } = await seeded();
+    const stores = await instances(url, 3);
+    try {
+      for (let round = 0; round < 3; round++) {
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            (stores[i % 3] as PgStore).createStatus(TA, statusOf(round * 10 + i + 1, `R${round}-${i}`, i), T0, 5),
+          ),
+        );
+        if (round === 0) {
+          assert.equal(results.filter((r) => r.ok).length, 5);
+          assert.ok(results.every((r) => r.ok || r.conflict === "limit"));
+        } else {
+          assert.ok(results.every((r) => !r.ok && r.conflict === "limit"));
+        }
+      }
+      const live = await sql(url, "SELECT 1 FROM statuses WHERE tenant_key = $1 AND deleted_at IS NULL", [TA]);
+      assert.equal(live.length, 5);
+    } finally {
+      await closeAll([store, ...stores]);
+    }
+  });
+
+  test("concurrent creates racing for one title or one priority: one wins", async () => {
+    const { store, url } = await seeded();
+    const stores = await instances(url, 3);
+    try {
+      const sameTitle = await Promise.all(
+        Array.from({ length: 9 }, (_, i) => (stores[i % 3] as PgStore).createStatus(TA, statusOf(i + 1, "Same", i), T0, 10)),
+      );
+      assert.equal(sameTitle.filter((r) => r.ok).length, 1);
+      assert.ok(sameTitle.every((r) => r.ok || r.conflict === "duplicate_name"));
+      const samePriority = await Promise.all(
+        Array.from({ length: 9 }, (_, i) => (stores[i % 3] as PgStore).createStatus(TA, statusOf(i + 20, `P${i}`, 9), T0, 10)),
+      );
+      const winner = sameTitle.find((r) => r.ok);
+      const expected = winner?.ok && winner.status.priority === 9 ? 0 : 1;
+      assert.equal(samePriority.filter((r) => r.ok).length, expected);
+    } finally {
+      await closeAll([store, ...stores]);
+    }
+  });
+
+  test("concurrent updates to one priority or one title across instances: one wins, nothing half-written", async () => {
+    const { store, url } = await seeded();
+    const stores = await instances(url, 3);
+    try {
+      for (let i = 0; i < 6; i++) assert.ok((await store.createStatus(TA, statusOf(i + 1, `S${i}`, i), T0, 10)).ok);
+      const toPriority = await Promise.all(
+        Array.from({ length: 6 }, (_, i) => (stores[i % 3] as PgStore).updateStatus(TA, statusOf(i + 1, `S${i}`, 9), T0 + 1)),
+      );
+      assert.equal(toPriority.filter((r) => r.ok).length, 1);
+      assert.ok(toPriority.every((r) => r.ok || r.conflict === "duplicate_priority"));
+      const afterP = (await store.listStatuses(TA, 50)).items;
+      assert.equal(new Set(afterP.map((s) => s.priority)).size, 6);
+
+      const toTitle = await Promise.all(
+        afterP.map((s, i) => (stores[i % 3] as PgStore).updateStatus(TA, { ...s, title: "Renamed" }, T0 + 2)),
+      );
+      assert.equal(toTitle.filter((r) => r.ok).length, 1);
+      const names = await sql<{ name: string; system_status_id: string }>(
+        url,
+        "SELECT name, system_status_id FROM status_names WHERE tenant_key = $1",
+        [TA],
+      );
+      const live = (await store.listStatuses(TA, 50)).items;
+      assert.deepEqual(names.map((r) => r.name).sort(), live.map((s) => s.title).sort(), "names match the live titles");
+    } finally {
+      await closeAll([store, ...stores]);
+    }
+  });
+
+  test("deletes and creates racing at the limit never exceed it", async () => {
+    const { store, url } = await seeded();
+    const stores = await instances(url, 3);
+    try {
+      for (let i = 0; i < 10; i++) assert.ok((await store.createStatus(TA, statusOf(i + 1, `S${i}`, i), T0, 10)).ok);
+      await Promise.all([
+        ...Array.from({ length: 3 }, (_, i) =>
+          (stores[i] as PgStore).deleteStatus(TA, statusOf(i + 1, "", 0).system_status_id, T0),
+        ),
+        ...Array.from({ length: 12 }, (_, i) =>
+          (stores[i % 3] as PgStore).createStatus(TA, statusOf(i + 100, `N${i}`, i % 3), T0 + 1, 10),
+        ),
+      ]);
+      const live = await sql(url, "SELECT priority FROM statuses WHERE tenant_key = $1 AND deleted_at IS NULL", [TA]);
+      assert.ok(live.length <= 10, `${live.length} live`);
+      assert.equal(new Set(live.map((r) => r.priority)).size, live.length);
+    } finally {
+      await closeAll([store, ...stores]);
+    }
+  });
+
+  test("a unique violation that slips past the tenant lock is still a conflict, not an exception", async () => {
+    const { store, url } = await seeded();
+    const rogue = new pg.Client(url);
+    await rogue.connect();
+    try {
+      // A writer that ignores the tenant lock holds priority 5 and name "Rogue", uncommitted.
+      await rogue.query("BEGIN");
+      await rogue.query(
+        `INSERT INTO statuses (system_status_id, tenant_key, title, i18n_title, icon_key, color, priority, sync_setting,
+           sync_default, version, created_at, updated_at) VALUES ('7999999999999999999', $1, 'Rogue', '{}', 'Coffee', 'BLUE', 5, '{}', true, 1, 0, 0)`,
+        [TA],
+      );
+      await rogue.query("INSERT INTO status_names VALUES ($1, 'Rogue', '7999999999999999999')", [TA]);
+      const byPriority = store.createStatus(TA, statusOf(1, "Mine", 5), T0, 10);
+      const byName = store.createStatus(TA, statusOf(2, "Rogue", 6), T0, 10);
+      await new Promise((r) => setTimeout(r, 200));
+      await rogue.query("COMMIT");
+      assert.deepEqual(await byPriority, { ok: false, conflict: "duplicate_priority" });
+      assert.deepEqual(await byName, { ok: false, conflict: "duplicate_name" });
+      assert.equal(await store.getStatus(TA, statusOf(1, "", 0).system_status_id, true), undefined);
+      assert.equal(await store.getStatus(TA, statusOf(2, "", 0).system_status_id, true), undefined);
+    } finally {
+      await rogue.end();
+      await store.close();
+    }
+  });
+
+  test("20 concurrent opens/closes of the same users across instances: each row ends as the last call left it", async () => {
+    const { store, url } = await seeded();
+    const stores = await instances(url, 3);
+    try {
+      const users = Array.from({ length: 30 }, (_, i) => `u${String(i).padStart(2, "0")}`);
+      await store.upsertUsers(
+        TA,
+        users.map((u) => userIn(u)),
+      );
+      const s = await store.createStatus(TA, statusOf(1, "Busy", 1), T0, 10);
+      assert.ok(s.ok);
+      const snap: StatusSnapshot = snapshotOf(s.status);
+      const statusId = s.status.system_status_id;
+      // Half the users already have a row; the other half get theirs created inside the race.
+      await store.openUserStatuses(
+        TA,
+        statusId,
+        snap,
+        users.slice(0, 15).map((u) => ({ user_id: u, end_time: T0_S + 1 })),
+        A1,
+        T0,
+      );
+
+      for (let round = 0; round < 3; round++) {
+        const last = new Map<string, { open: boolean; end: number }>();
+        const calls = Array.from({ length: 20 }, (_, i) => {
+          // Each call: a shuffled subset of users (different orders must not deadlock).
+          const mine = users.filter((_, j) => (i + j + round) % 3 !== 0).sort(() => Math.random() - 0.5);
+          const st = stores[i % 3] as PgStore;
+          const end = T0_S + 1000 * (round + 1) + i;
+          const open = i % 2 === 0;
+          const p = open
+            ? st.openUserStatuses(
+                TA,
+                statusId,
+                snap,
+                mine.map((u) => ({ user_id: u, end_time: end })),
+                A1,
+                T0 + round,
+              )
+            : st.closeUserStatuses(TA, statusId, mine, T0 + round);
+          return p.then(() => {
+            for (const u of mine) last.set(u, { open, end: open ? end : (last.get(u)?.end ?? -1) });
+          });
+        });
+        await Promise.all(calls);
+        const rows = await sql<{ user_id: string; open: boolean; end_time: string }>(
+          url,
+          "SELECT user_id, open, end_time FROM user_statuses WHERE tenant_key = $1 AND system_status_id = $2",
+          [TA, statusId],
+        );
+        const byUser = new Map(rows.map((r) => [r.user_id, r]));
+        for (const [u, want] of last) {
+          const got = byUser.get(u);
+          if (!want.open && !got) continue; // closed before any open created the row
+          assert.ok(got, `round ${round}: no row for ${u}`);
+          assert.equal(got.open, want.open, `round ${round}: ${u}`);
+          if (want.open) assert.equal(Number(got.end_time), want.end, `round ${round}: end_time of ${u}`);
+        }
+      }
+    } finally {
+      await closeAll([store, ...stores]);
+    }
+  });
+
+  test("3 instances seeding the same users at once, while batches open and close them: no deadlock, no error", async () => {
+    const { store, url } = await seeded();
+    const stores = await instances(url, 3);
+    try {
+      const users = Array.from({ length: 3000 }, (_, i) => `s${String(i).padStart(4, "0")}`);
+      const s = await store.createStatus(TA, statusOf(1, "Busy", 1), T0, 10);
+      assert.ok(s.ok);
+      const status = s.status;
+      const batch = (k: number) => users.filter((_, j) => (j * 7 + k) % 60 === 0).reverse();
+      await Promise.all([
+        // Each instance seeds all users, in a different input order and in several calls.
+        ...stores.map(async (st, k) => {
+          const order = k === 1 ? [...users].reverse() : users;
+          for (let i = 0; i < order.length; i += 1000) {
+            await st.upsertUsers(
+              TA,
+              order.slice(i, i + 1000).map((u) => userIn(u, { name: `seed ${k}` })),
+            );
+          }
+        }),
+        ...Array.from({ length: 12 }, (_, k) =>
+          k % 2 === 0
+            ? (stores[k % 3] as PgStore).openUserStatuses(
+                TA,
+                status.system_status_id,
+                snapshotOf(status),
+                batch(k).map((u) => ({ user_id: u, end_time: T0_S + 60 })),
+                A1,
+                T0,
+              )
+            : (stores[k % 3] as PgStore).closeUserStatuses(TA, status.system_status_id, batch(k), T0),
+        ),
+      ]);
+      const [counts] = await sql<{ u: string; o: string }>(
+        url,
+        "SELECT (SELECT count(*) FROM users) AS u, (SELECT count(*) FROM open_ids) AS o",
+      );
+      assert.deepEqual(counts, { u: "3000", o: "3000" });
+    } finally {
+      await closeAll([store, ...stores]);
+    }
+  });
+
+  test("a 50-user batch_open costs 4 round trips (BEGIN, lock users, one upsert+read, COMMIT)", async () => {
+    const { store } = await seeded();
+    try {
+      const users = Array.from({ length: 50 }, (_, i) => `u${i}`);
+      await store.upsertUsers(
+        TA,
+        users.map((u) => userIn(u)),
+      );
+      const s = await store.createStatus(TA, statusOf(1, "Busy", 1), T0, 10);
+      assert.ok(s.ok);
+      const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+      const original = proto.query;
+      let calls = 0;
+      proto.query = function (this: unknown, ...args: unknown[]) {
+        calls++;
+        return original.apply(this, args);
+      };
+      let rows: Map<string, unknown[]>;
+      try {
+        rows = await store.openUserStatuses(
+          TA,
+          s.status.system_status_id,
+          snapshotOf(s.status),
+          users.map((u) => ({ user_id: u, end_time: T0_S + 60 })),
+          A1,
+          T0,
+        );
+      } finally {
+        proto.query = original;
+      }
+      assert.equal(calls, 4);
+      assert.equal(rows.size, 50);
+      assert.ok([...rows.values()].every((r) => r.length === 1));
+    } finally {
+      await store.close();
+    }
+  });
+
+  test("upsertUsers writes 20 000 users with their ids in a few seconds, and re-upserts them", async () => {
+    const { store, url } = await seeded();
+    try {
+      const users = Array.from({ length: 20_000 }, (_, i) =>
+        userIn(`e${i}`, { sync_off: i % 7 === 0 ? ["7000000000000000001"] : [] }),
+      );
+      let t = Date.now();
+      await store.upsertUsers(TA, users);
+      const first = Date.now() - t;
+      t = Date.now();
+      await store.upsertUsers(
+        TA,
+        users.map((u) => ({ ...u, name: `${u.name}!` })),
+      );
+      const second = Date.now() - t;
+      assert.ok(first < 15_000 && second < 15_000, `${first} ms, ${second} ms`);
+      const [counts] = await sql<{ u: string; o: string; x: string; p: string; renamed: string }>(
+        url,
+        `SELECT (SELECT count(*) FROM users) AS u, (SELECT count(*) FROM open_ids) AS o, (SELECT count(*) FROM union_ids) AS x,
+                (SELECT count(*) FROM sync_prefs) AS p, (SELECT count(*) FROM users WHERE name LIKE '%!') AS renamed`,
+      );
+      assert.deepEqual(counts, { u: "20000", o: "20000", x: "20000", p: String(Math.ceil(20_000 / 7)), renamed: "20000" });
+      const [r] = await store.resolveUserIds(
+        { app_id: A1, tenant_key: TA, secret_hash: "", scopes: [], enabled: true, visibility: "all", developer: "devA" },
+        "open_id",
+        [deriveOpenId(A1, TA, "e12345")],
+      );
+      assert.deepEqual(r, { kind: "user", user: { tenant_key: TA, user_id: "e12345", name: "User e12345!", resigned: false } });
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -51,6 +51,8 @@ export function randomIds(clock: Clock): IdGenerator {
   let lastMs = -1;
   let seq = 0;
   let logSeq = randomBytes(4).readUInt32BE(0);
+  // Per-process random part of log ids, drawn once: a request must not pay for crypto randomness.
+  const logNode = randomBytes(6).toString("hex").toUpperCase();
   return {
     statusId() {
       let ms = clock.now();
@@ -74,11 +76,7 @@ export function randomIds(clock: Clock): IdGenerator {
     },
     logId() {
       logSeq = (logSeq + 1) >>> 0;
-      return (
-        logIdTimestamp(clock.now()) +
-        randomBytes(6).toString("hex").toUpperCase() +
-        logSeq.toString(16).toUpperCase().padStart(8, "0")
-      );
+      return logIdTimestamp(clock.now()) + logNode + logSeq.toString(16).toUpperCase().padStart(8, "0");
     },
     secret() {
       return randomBytes(32).toString("hex");

@@ -82,6 +82,25 @@ function toUserStatus(r: UserStatusDbRow): UserStatusRow {
   };
 }
 
+/** One row of a set-based id resolution (`i` is the input's index). */
+interface ResolveRow {
+  i: number;
+  app_id?: string | null;
+  developer?: string | null;
+  /** The tenant the id itself belongs to (null: no such id). */
+  id_tenant?: string | null;
+  tenant_key: string | null;
+  user_id: string | null;
+  name: string | null;
+  resigned: number | null;
+}
+
+function asUser(r: ResolveRow | undefined): ResolvedId {
+  if (!r || r.user_id === null || r.tenant_key === null) return { kind: "invalid" };
+  const user: User = { tenant_key: r.tenant_key, user_id: r.user_id, name: r.name ?? "", resigned: r.resigned === 1 };
+  return { kind: "user", user };
+}
+
 function toApp(r: Row): App {
   return {
     app_id: r.app_id as string,
@@ -177,9 +196,6 @@ export class SqliteStore implements Store {
       insertPref: db.prepare(
         "INSERT INTO sync_prefs (tenant_key, user_id, system_status_id, sync_on) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET sync_on = excluded.sync_on",
       ),
-      getUser: db.prepare("SELECT tenant_key, user_id, name, resigned FROM users WHERE tenant_key = ? AND user_id = ?"),
-      findOpenId: db.prepare("SELECT app_id, tenant_key, user_id FROM open_ids WHERE open_id = ?"),
-      findUnionId: db.prepare("SELECT developer, tenant_key, user_id FROM union_ids WHERE union_id = ?"),
       latestToken: db.prepare(
         "SELECT * FROM tokens WHERE app_id = ? AND kind = ? AND expires_at > ? ORDER BY issued_at DESC LIMIT 1",
       ),
@@ -216,16 +232,19 @@ export class SqliteStore implements Store {
         `SELECT * FROM statuses WHERE tenant_key = ? AND deleted_at IS NULL AND (priority > ? OR (priority = ? AND system_status_id > ?))
          ORDER BY priority, system_status_id LIMIT ?`,
       ),
-      openUserStatus: db.prepare(
+      // Set-based: one statement per batch (json_each over the batch), not one per user.
+      openMany: db.prepare(
         `INSERT INTO user_statuses (tenant_key, user_id, system_status_id, open, end_time, snapshot, opened_by, opened_at, updated_at)
-         VALUES (@tenant_key, @user_id, @system_status_id, 1, @end_time, @snapshot, @opened_by, @now, @now)
+         SELECT @tenant_key, j.value ->> 0, @system_status_id, 1, j.value ->> 1, @snapshot, @opened_by, @now, @now
+         FROM json_each(@entries) j WHERE true
          ON CONFLICT(tenant_key, user_id, system_status_id) DO UPDATE SET
            snapshot = CASE WHEN open = 1 AND end_time > @now_s THEN snapshot ELSE excluded.snapshot END,
            opened_at = CASE WHEN open = 1 AND end_time > @now_s THEN opened_at ELSE excluded.opened_at END,
            open = 1, end_time = excluded.end_time, opened_by = excluded.opened_by, updated_at = excluded.updated_at`,
       ),
-      closeUserStatus: db.prepare(
-        "UPDATE user_statuses SET open = 0, updated_at = ? WHERE tenant_key = ? AND user_id = ? AND system_status_id = ? AND open = 1",
+      closeMany: db.prepare(
+        `UPDATE user_statuses SET open = 0, updated_at = ?
+         WHERE tenant_key = ? AND system_status_id = ? AND open = 1 AND user_id IN (SELECT value FROM json_each(?))`,
       ),
       userStatuses: db.prepare(
         `SELECT us.user_id, us.system_status_id, us.open, us.end_time, us.snapshot, us.opened_by, us.opened_at,
@@ -234,6 +253,30 @@ export class SqliteStore implements Store {
          LEFT JOIN statuses s ON s.system_status_id = us.system_status_id
          LEFT JOIN sync_prefs sp ON sp.tenant_key = us.tenant_key AND sp.user_id = us.user_id AND sp.system_status_id = us.system_status_id
          WHERE us.tenant_key = ? AND us.user_id = ?`,
+      ),
+      manyUserStatuses: db.prepare(
+        `SELECT us.user_id, us.system_status_id, us.open, us.end_time, us.snapshot, us.opened_by, us.opened_at,
+                COALESCE(sp.sync_on, s.sync_default, 1) AS sync_on
+         FROM user_statuses us
+         LEFT JOIN statuses s ON s.system_status_id = us.system_status_id
+         LEFT JOIN sync_prefs sp ON sp.tenant_key = us.tenant_key AND sp.user_id = us.user_id AND sp.system_status_id = us.system_status_id
+         WHERE us.tenant_key = ? AND us.user_id IN (SELECT value FROM json_each(?))`,
+      ),
+      resolveOpen: db.prepare(
+        `SELECT j.key AS i, o.app_id, o.tenant_key AS id_tenant, u.tenant_key, u.user_id, u.name, u.resigned
+         FROM json_each(?) j
+         LEFT JOIN open_ids o ON o.open_id = j.value
+         LEFT JOIN users u ON u.tenant_key = o.tenant_key AND u.user_id = o.user_id`,
+      ),
+      resolveUnion: db.prepare(
+        `SELECT j.key AS i, x.developer, x.tenant_key AS id_tenant, u.tenant_key, u.user_id, u.name, u.resigned
+         FROM json_each(?) j
+         LEFT JOIN union_ids x ON x.union_id = j.value
+         LEFT JOIN users u ON u.tenant_key = x.tenant_key AND u.user_id = x.user_id`,
+      ),
+      resolveEmployee: db.prepare(
+        `SELECT j.key AS i, u.tenant_key, u.user_id, u.name, u.resigned
+         FROM json_each(?) j LEFT JOIN users u ON u.tenant_key = ? AND u.user_id = j.value`,
       ),
       anyTenant: db.prepare("SELECT 1 FROM tenants LIMIT 1"),
       getMeta: db.prepare("SELECT value FROM meta WHERE key = ?"),
@@ -318,31 +361,30 @@ export class SqliteStore implements Store {
   }
 
   async resolveUserIds(app: App, idType: UserIdType, ids: readonly string[]): Promise<ResolvedId[]> {
-    const s = this.s;
-    const user = (tenantKey: string, userId: string): ResolvedId => {
-      const r = s.getUser.get(tenantKey, userId) as Row | undefined;
-      if (!r) return { kind: "invalid" };
-      const u: User = {
-        tenant_key: r.tenant_key as string,
-        user_id: r.user_id as string,
-        name: r.name as string,
-        resigned: r.resigned === 1,
-      };
-      return { kind: "user", user: u };
-    };
-    return ids.map((id): ResolvedId => {
-      if (idType === "user_id") return user(app.tenant_key, id);
+    if (ids.length === 0) return [];
+    const json = JSON.stringify(ids);
+    const rows = (
+      idType === "user_id"
+        ? this.s.resolveEmployee.all(json, app.tenant_key)
+        : idType === "open_id"
+          ? this.s.resolveOpen.all(json)
+          : this.s.resolveUnion.all(json)
+    ) as ResolveRow[];
+    // One row per input for open_id/user_id; union ids may yield one row per developer.
+    const byIndex: ResolveRow[][] = ids.map(() => []);
+    for (const r of rows) byIndex[r.i]?.push(r);
+    return byIndex.map((candidates): ResolvedId => {
+      if (idType === "user_id") return asUser(candidates[0]);
       if (idType === "open_id") {
-        const r = s.findOpenId.get(id) as { app_id: string; tenant_key: string; user_id: string } | undefined;
-        if (!r) return { kind: "invalid" };
-        if (r.tenant_key !== app.tenant_key) return { kind: "other_tenant" };
+        const r = candidates[0];
+        if (!r || r.id_tenant === null) return { kind: "invalid" };
+        if (r.id_tenant !== app.tenant_key) return { kind: "other_tenant" };
         if (r.app_id !== app.app_id) return { kind: "invalid" };
-        return user(r.tenant_key, r.user_id);
+        return asUser(r);
       }
-      const rows = s.findUnionId.all(id) as { developer: string; tenant_key: string; user_id: string }[];
-      const mine = rows.find((r) => r.developer === app.developer && r.tenant_key === app.tenant_key);
-      if (mine) return user(mine.tenant_key, mine.user_id);
-      if (rows.some((r) => r.tenant_key !== app.tenant_key)) return { kind: "other_tenant" };
+      const mine = candidates.find((r) => r.developer === app.developer && r.id_tenant === app.tenant_key);
+      if (mine) return asUser(mine);
+      if (candidates.some((r) => r.id_tenant !== null && r.id_tenant !== app.tenant_key)) return { kind: "other_tenant" };
       return { kind: "invalid" };
     });
   }
@@ -462,39 +504,31 @@ export class SqliteStore implements Store {
     nowMs: number,
   ): Promise<Map<string, UserStatusRow[]>> {
     const s = this.s;
-    const snap = JSON.stringify(snapshot);
-    const nowS = Math.floor(nowMs / 1000);
+    const params = {
+      tenant_key: tenantKey,
+      system_status_id: statusId,
+      entries: JSON.stringify(entries.map((e) => [e.user_id, e.end_time])),
+      snapshot: JSON.stringify(snapshot),
+      opened_by: appId,
+      now: nowMs,
+      now_s: Math.floor(nowMs / 1000),
+    };
     return this.db
       .transaction(() => {
-        for (const e of entries) {
-          s.openUserStatus.run({
-            tenant_key: tenantKey,
-            user_id: e.user_id,
-            system_status_id: statusId,
-            end_time: e.end_time,
-            snapshot: snap,
-            opened_by: appId,
-            now: nowMs,
-            now_s: nowS,
-          });
-        }
+        // Entries apply in array order, so a later entry for the same user wins.
+        s.openMany.run(params);
         const out = new Map<string, UserStatusRow[]>();
-        for (const e of entries) {
-          if (out.has(e.user_id)) continue;
-          out.set(e.user_id, (s.userStatuses.all(tenantKey, e.user_id) as UserStatusDbRow[]).map(toUserStatus));
-        }
+        for (const e of entries) out.set(e.user_id, []);
+        const users = JSON.stringify([...out.keys()]);
+        for (const r of s.manyUserStatuses.all(tenantKey, users) as UserStatusDbRow[]) out.get(r.user_id)?.push(toUserStatus(r));
         return out;
       })
       .immediate();
   }
 
   async closeUserStatuses(tenantKey: string, statusId: string, userIds: readonly string[], nowMs: number): Promise<void> {
-    const s = this.s;
-    this.db
-      .transaction(() => {
-        for (const u of userIds) s.closeUserStatus.run(nowMs, tenantKey, u, statusId);
-      })
-      .immediate();
+    // One statement: atomic on its own.
+    this.s.closeMany.run(nowMs, tenantKey, statusId, JSON.stringify(userIds));
   }
 
   async userStatuses(tenantKey: string, userId: string): Promise<UserStatusRow[]> {

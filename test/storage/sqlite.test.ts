@@ -43,6 +43,46 @@ storageContract("sqlite file", async () => fileStore(), {
 });
 
 describe("SqliteStore specifics", () => {
+  test("resolved ids are cached, and any directory write clears the cache", async () => {
+    const store = new SqliteStore("sqlite::memory:");
+    await store.migrate();
+    try {
+      const app = {
+        app_id: "cli_0000000000000001",
+        tenant_key: "0000000000000001",
+        secret_hash: "x",
+        scopes: [],
+        enabled: true,
+        visibility: "all" as const,
+        developer: "0000000000000001",
+      };
+      await store.upsertTenant({ tenant_key: app.tenant_key, name: "T", api_enabled: true, sensitive_words: [] });
+      await store.upsertApp(app);
+      const user = (resigned: boolean) => ({
+        user_id: "u1",
+        name: "U",
+        resigned,
+        open_ids: { [app.app_id]: "ou_00000000000000000000000000000001" },
+        union_ids: {},
+        sync_off: [],
+      });
+      await store.upsertUsers(app.tenant_key, [user(false)]);
+      const first = await store.resolveUserIds(app, "open_id", ["ou_00000000000000000000000000000001"]);
+      assert.deepEqual(first, [
+        { kind: "user", user: { tenant_key: app.tenant_key, user_id: "u1", name: "U", resigned: false } },
+      ]);
+      // The same answer comes from the cache (same object)...
+      const again = await store.resolveUserIds(app, "open_id", ["ou_00000000000000000000000000000001"]);
+      assert.equal(again[0], first[0]);
+      // ...until a directory write: the user resigns and the next resolution says so.
+      await store.upsertUsers(app.tenant_key, [user(true)]);
+      const after = await store.resolveUserIds(app, "open_id", ["ou_00000000000000000000000000000001"]);
+      assert.deepEqual(after, [{ kind: "user", user: { tenant_key: app.tenant_key, user_id: "u1", name: "U", resigned: true } }]);
+    } finally {
+      await store.close();
+    }
+  });
+
   test("re-seeding a user finds its ids by index, not by scanning every id (migration 2)", async () => {
     // The per-user deletes of upsertUsers ran a full scan of open_ids/union_ids, so a 10^6-user seed
     // was quadratic. The plan, not a timing, is what a unit test can pin (timings live in bench/).

@@ -121,8 +121,17 @@ export function sqlitePath(url: string): string {
   return path;
 }
 
+/** How many resolved ids the store keeps in memory (about 25 MB at the bound). */
+export const RESOLVE_CACHE_MAX = 100_000;
+
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
+  /**
+   * Resolved user ids, keyed by (id type, app, id). Kept correct by this store: a SQLite file has one
+   * serving process, and every write that can change a resolution (users, apps, tenants) clears it.
+   * Insertion-ordered, so when full the oldest entries go first.
+   */
+  private readonly resolved = new Map<string, ResolvedId>();
   private prepared: ReturnType<SqliteStore["prepare"]> | undefined;
 
   constructor(url: string) {
@@ -307,6 +316,7 @@ export class SqliteStore implements Store {
   }
 
   async upsertTenant(t: Tenant): Promise<void> {
+    this.resolved.clear();
     this.s.upsertTenant.run({
       tenant_key: t.tenant_key,
       name: t.name,
@@ -327,6 +337,7 @@ export class SqliteStore implements Store {
   }
 
   async upsertApp(app: App): Promise<void> {
+    this.resolved.clear();
     this.s.upsertApp.run({
       ...app,
       scopes: JSON.stringify(app.scopes),
@@ -341,6 +352,7 @@ export class SqliteStore implements Store {
   }
 
   async upsertUsers(tenantKey: string, users: UserInput[]): Promise<void> {
+    this.resolved.clear();
     const s = this.s;
     const tx = this.db.transaction(() => {
       for (const u of users) {
@@ -361,7 +373,31 @@ export class SqliteStore implements Store {
   }
 
   async resolveUserIds(app: App, idType: UserIdType, ids: readonly string[]): Promise<ResolvedId[]> {
-    if (ids.length === 0) return [];
+    const prefix = `${idType}\u0000${app.app_id}\u0000${app.tenant_key}\u0000${app.developer}\u0000`;
+    const out: ResolvedId[] = new Array(ids.length);
+    const missing: number[] = [];
+    ids.forEach((id, i) => {
+      const hit = this.resolved.get(prefix + id);
+      if (hit) out[i] = hit;
+      else missing.push(i);
+    });
+    if (missing.length) {
+      const fresh = this.resolveFromDb(
+        app,
+        idType,
+        missing.map((i) => ids[i] as string),
+      );
+      missing.forEach((i, k) => {
+        const r = fresh[k] as ResolvedId;
+        out[i] = r;
+        if (this.resolved.size >= RESOLVE_CACHE_MAX) this.resolved.delete(this.resolved.keys().next().value as string);
+        this.resolved.set(prefix + ids[i], r);
+      });
+    }
+    return out;
+  }
+
+  private resolveFromDb(app: App, idType: UserIdType, ids: readonly string[]): ResolvedId[] {
     const json = JSON.stringify(ids);
     const rows = (
       idType === "user_id"

@@ -43,6 +43,62 @@ storageContract("sqlite file", async () => fileStore(), {
 });
 
 describe("SqliteStore specifics", () => {
+  test("cached tokens, apps, tenants and statuses never outlive this store's writes", async () => {
+    const store = new SqliteStore("sqlite::memory:");
+    await store.migrate();
+    try {
+      const T = "0000000000000002";
+      const app = {
+        app_id: "cli_0000000000000002",
+        tenant_key: T,
+        secret_hash: "x",
+        scopes: ["a"],
+        enabled: true,
+        visibility: "all" as const,
+        developer: T,
+      };
+      await store.upsertTenant({ tenant_key: T, name: "T", api_enabled: true, sensitive_words: [] });
+      await store.upsertApp(app);
+      const tok = {
+        token: "t-cached",
+        kind: "tenant" as const,
+        app_id: app.app_id,
+        tenant_key: T,
+        issued_at: 1,
+        expires_at: 10_000,
+      };
+      await store.insertToken(tok);
+      assert.deepEqual(await store.getToken("t-cached"), tok);
+      assert.equal((await store.getApp(app.app_id))?.enabled, true);
+      assert.equal((await store.getTenant(T))?.api_enabled, true);
+      // Writes through the store are seen at once by the next read.
+      await store.revokeTokens(app.app_id);
+      assert.equal(await store.getToken("t-cached"), undefined);
+      await store.upsertApp({ ...app, enabled: false });
+      assert.equal((await store.getApp(app.app_id))?.enabled, false);
+      await store.upsertTenant({ tenant_key: T, name: "T", api_enabled: false, sensitive_words: [] });
+      assert.equal((await store.getTenant(T))?.api_enabled, false);
+      const status = {
+        system_status_id: "7000000000000000001",
+        title: "a",
+        i18n_title: {},
+        icon_key: "Coffee" as const,
+        color: "BLUE" as const,
+        priority: 0,
+        sync_setting: { is_open_by_default: true, title: "t", i18n_title: {}, explain: "e", i18n_explain: {} },
+      };
+      assert.equal((await store.createStatus(T, status, 1, 10)).ok, true);
+      assert.equal((await store.getStatus(T, status.system_status_id, false))?.title, "a");
+      await store.updateStatus(T, { ...status, title: "b" }, 2);
+      assert.equal((await store.getStatus(T, status.system_status_id, false))?.title, "b");
+      await store.deleteStatus(T, status.system_status_id, 3);
+      assert.equal(await store.getStatus(T, status.system_status_id, false), undefined);
+      assert.equal((await store.getStatus(T, status.system_status_id, true))?.deleted_at, 3);
+    } finally {
+      await store.close();
+    }
+  });
+
   test("resolved ids are cached, and any directory write clears the cache", async () => {
     const store = new SqliteStore("sqlite::memory:");
     await store.migrate();

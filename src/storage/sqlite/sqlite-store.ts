@@ -123,6 +123,21 @@ export function sqlitePath(url: string): string {
 
 /** How many resolved ids the store keeps in memory (about 25 MB at the bound). */
 export const RESOLVE_CACHE_MAX = 100_000;
+/** How many tokens, apps, tenants and statuses the store keeps in memory, each. */
+export const RECORD_CACHE_MAX = 10_000;
+
+/** An insertion-ordered map that drops its oldest entry when full. Found records only. */
+class BoundedCache<V> extends Map<string, V> {
+  constructor(private readonly max: number) {
+    super();
+  }
+
+  remember(key: string, value: V): V {
+    if (this.size >= this.max) this.delete(this.keys().next().value as string);
+    this.set(key, value);
+    return value;
+  }
+}
 
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
@@ -131,7 +146,12 @@ export class SqliteStore implements Store {
    * serving process, and every write that can change a resolution (users, apps, tenants) clears it.
    * Insertion-ordered, so when full the oldest entries go first.
    */
-  private readonly resolved = new Map<string, ResolvedId>();
+  private readonly resolved = new BoundedCache<ResolvedId>(RESOLVE_CACHE_MAX);
+  /** The records every API call reads (auth, status), cached on the same terms: this store's writes evict them. */
+  private readonly tenants = new BoundedCache<Tenant>(RECORD_CACHE_MAX);
+  private readonly apps = new BoundedCache<App>(RECORD_CACHE_MAX);
+  private readonly tokens = new BoundedCache<TokenRecord>(RECORD_CACHE_MAX);
+  private readonly statuses = new BoundedCache<StatusRecord>(RECORD_CACHE_MAX);
   private prepared: ReturnType<SqliteStore["prepare"]> | undefined;
 
   constructor(url: string) {
@@ -317,6 +337,7 @@ export class SqliteStore implements Store {
 
   async upsertTenant(t: Tenant): Promise<void> {
     this.resolved.clear();
+    this.tenants.delete(t.tenant_key);
     this.s.upsertTenant.run({
       tenant_key: t.tenant_key,
       name: t.name,
@@ -326,18 +347,21 @@ export class SqliteStore implements Store {
   }
 
   async getTenant(tenantKey: string): Promise<Tenant | undefined> {
+    const hit = this.tenants.get(tenantKey);
+    if (hit) return hit;
     const r = this.s.getTenant.get(tenantKey) as Row | undefined;
     if (!r) return undefined;
-    return {
+    return this.tenants.remember(tenantKey, {
       tenant_key: r.tenant_key as string,
       name: r.name as string,
       api_enabled: r.api_enabled === 1,
       sensitive_words: JSON.parse(r.sensitive_words as string) as string[],
-    };
+    });
   }
 
   async upsertApp(app: App): Promise<void> {
     this.resolved.clear();
+    this.apps.delete(app.app_id);
     this.s.upsertApp.run({
       ...app,
       scopes: JSON.stringify(app.scopes),
@@ -347,8 +371,10 @@ export class SqliteStore implements Store {
   }
 
   async getApp(appId: string): Promise<App | undefined> {
+    const hit = this.apps.get(appId);
+    if (hit) return hit;
     const r = this.s.getApp.get(appId) as Row | undefined;
-    return r ? toApp(r) : undefined;
+    return r ? this.apps.remember(appId, toApp(r)) : undefined;
   }
 
   async upsertUsers(tenantKey: string, users: UserInput[]): Promise<void> {
@@ -390,8 +416,7 @@ export class SqliteStore implements Store {
       missing.forEach((i, k) => {
         const r = fresh[k] as ResolvedId;
         out[i] = r;
-        if (this.resolved.size >= RESOLVE_CACHE_MAX) this.resolved.delete(this.resolved.keys().next().value as string);
-        this.resolved.set(prefix + ids[i], r);
+        this.resolved.remember(prefix + ids[i], r);
       });
     }
     return out;
@@ -435,14 +460,19 @@ export class SqliteStore implements Store {
       s.purgeTokens.run(token.app_id, token.issued_at);
       s.insertToken.run(token);
     })();
+    for (const [k, t] of this.tokens) if (t.app_id === token.app_id && t.expires_at <= token.issued_at) this.tokens.delete(k);
   }
 
   async getToken(token: string): Promise<TokenRecord | undefined> {
-    return this.s.getToken.get(token) as TokenRecord | undefined;
+    const hit = this.tokens.get(token);
+    if (hit) return hit;
+    const r = this.s.getToken.get(token) as TokenRecord | undefined;
+    return r ? this.tokens.remember(token, r) : undefined;
   }
 
   async revokeTokens(appId: string): Promise<void> {
     this.s.revokeTokens.run(appId);
+    for (const [k, t] of this.tokens) if (t.app_id === appId) this.tokens.delete(k);
   }
 
   /** The first conflict of `status` with the tenant's other live statuses, names before priority. */
@@ -477,6 +507,7 @@ export class SqliteStore implements Store {
   }
 
   async createStatus(tenantKey: string, status: SystemStatus, nowMs: number, maxLive: number): Promise<StatusWriteResult> {
+    this.statuses.delete(`${tenantKey}|${status.system_status_id}`);
     const s = this.s;
     const tx = this.db.transaction((): StatusWriteResult => {
       const { n } = s.countLive.get(tenantKey) as { n: number };
@@ -491,6 +522,7 @@ export class SqliteStore implements Store {
   }
 
   async updateStatus(tenantKey: string, status: SystemStatus, nowMs: number): Promise<StatusWriteResult> {
+    this.statuses.delete(`${tenantKey}|${status.system_status_id}`);
     const s = this.s;
     const tx = this.db.transaction((): StatusWriteResult => {
       const conflict = this.conflictOf(tenantKey, status);
@@ -504,6 +536,7 @@ export class SqliteStore implements Store {
   }
 
   async deleteStatus(tenantKey: string, statusId: string, nowMs: number): Promise<boolean> {
+    this.statuses.delete(`${tenantKey}|${statusId}`);
     const s = this.s;
     return this.db
       .transaction(() => {
@@ -516,9 +549,14 @@ export class SqliteStore implements Store {
   }
 
   async getStatus(tenantKey: string, statusId: string, includeDeleted: boolean): Promise<StatusRecord | undefined> {
-    const r = this.s.getStatus.get(tenantKey, statusId) as StatusRow | undefined;
-    if (!r || (r.deleted_at !== null && !includeDeleted)) return undefined;
-    return toStatus(r);
+    const key = `${tenantKey}|${statusId}`;
+    let status = this.statuses.get(key);
+    if (!status) {
+      const r = this.s.getStatus.get(tenantKey, statusId) as StatusRow | undefined;
+      if (!r) return undefined;
+      status = this.statuses.remember(key, toStatus(r));
+    }
+    return status.deleted_at !== null && !includeDeleted ? undefined : status;
   }
 
   async listStatuses(tenantKey: string, limit: number, after?: { priority: number; id: string }): Promise<ListPage> {

@@ -159,6 +159,11 @@ export class SqliteStore implements Store {
     try {
       if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
       this.db = new Database(path);
+      // 1 KiB pages for a new database (an existing one keeps its size). A batch of 50 scattered
+      // users dirties ~50 B-tree pages and every commit appends each whole page to the WAL, so the
+      // page size is the write volume: measured on the 32-connection batch load, 4 KiB → 1 KiB is
+      // about +30% throughput, and 512 B is slower again (deeper trees).
+      this.db.pragma("page_size = 1024");
       this.db.pragma("journal_mode = WAL");
       // NORMAL in WAL mode: a commit survives a process crash (the WAL is written before we answer);
       // only an OS crash or power loss may drop the last transactions.

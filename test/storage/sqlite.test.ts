@@ -43,6 +43,23 @@ storageContract("sqlite file", async () => fileStore(), {
 });
 
 describe("SqliteStore specifics", () => {
+  test("a new file database uses 1 KiB pages and WAL, and close() (which stops the checkpoint worker) is idempotent", async () => {
+    const store = fileStore();
+    const path = paths.get(store) as string;
+    await store.migrate();
+    const other = new Database(path);
+    try {
+      // The store's own connection is configured per connection; check what it applied through the file.
+      assert.equal(other.pragma("page_size", { simple: true }), 1024);
+      assert.equal(other.pragma("journal_mode", { simple: true }), "wal");
+    } finally {
+      other.close();
+    }
+    // close() stops the worker; the test process would otherwise keep a thread.
+    await store.close();
+    await store.close();
+  });
+
   test("cached tokens, apps, tenants and statuses never outlive this store's writes", async () => {
     const store = new SqliteStore("sqlite::memory:");
     await store.migrate();

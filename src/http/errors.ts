@@ -4,6 +4,7 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { ApiError, invalidField } from "../errors/codes.js";
+import { StorageError } from "../storage/errors.js";
 import { ajvErrorToApiError } from "./validation.js";
 
 /** Which error vocabulary a route speaks when its input is malformed. */
@@ -57,7 +58,7 @@ export function errorHandler(error: FastifyError | ApiError, request: FastifyReq
     request.log.info({ err: fe }, "client error mapped to a vendor envelope");
     return sendApiError(request, reply, malformed(family, "body", fe.message));
   }
-  if ((error as { name?: string }).name === "StorageError" && (error as { unavailable?: boolean }).unavailable) {
+  if (error instanceof StorageError && error.unavailable) {
     request.log.error({ err: error }, "store unavailable");
     return sendApiError(request, reply, new ApiError("STORE_UNAVAILABLE", { cause: error }));
   }

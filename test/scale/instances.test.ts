@@ -3,7 +3,7 @@
  * hold when instances race, enforced by the database, not by any process.
  */
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { Redis } from "ioredis";
@@ -155,7 +155,7 @@ describe("three instances on one PostgreSQL and one Redis", { skip }, () => {
         scryptN: 1024,
       });
     } finally {
-      (await import("node:fs")).rmSync(file, { force: true });
+      rmSync(file, { force: true });
     }
     for (let i = 0; i < 3; i++) {
       const r = await call(url(i), "GET", BASE, t2);

@@ -117,9 +117,10 @@ export function spawnChild(cmd: string, args: string[], opts: { env?: NodeJS.Pro
   return child;
 }
 
-/** The built server: `node dist/main.js serve --port P --db URL --rate-limit off --log-level warn`. */
-export function spawnLarkstatus(db: string, port = 0): Child {
+/** The built server: `node [nodeArgs] dist/main.js serve --port P --db URL --rate-limit off --log-level warn`. */
+export function spawnLarkstatus(db: string, port = 0, nodeArgs: string[] = []): Child {
   return spawnChild(process.execPath, [
+    ...nodeArgs,
     join(ROOT, "dist", "main.js"),
     "serve",
     "--port",

@@ -178,6 +178,130 @@ describe("SqliteStore specifics", () => {
     }
   });
 
+  test("migration 3 moves row snapshots to status_snapshots and keeps what every row shows", async () => {
+    const store = fileStore();
+    const path = paths.get(store) as string;
+    await store.close();
+    // A database as larkstatus left it at schema version 2, with rows showing two versions.
+    const old = new Database(path);
+    old.pragma("page_size = 1024");
+    old.pragma("journal_mode = WAL");
+    old.exec("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+    old.exec(SQLITE_MIGRATIONS[0] as string);
+    old.exec(SQLITE_MIGRATIONS[1] as string);
+    old.prepare("INSERT INTO meta VALUES ('schema_version', '2')").run();
+    const T = "0000000000000003";
+    const snap = (version: number) => ({
+      title: `v${version}`,
+      i18n_title: { en_us: `Version ${version}` },
+      icon_key: "Coffee",
+      color: "BLUE",
+      priority: 1,
+      version,
+    });
+    const row = old.prepare("INSERT INTO user_statuses VALUES (?, ?, '7000000000000000003', ?, ?, ?, 'cli_x', 10, 11)");
+    row.run(T, "u1", 1, 2_000_000_000, JSON.stringify(snap(1)));
+    row.run(T, "u2", 0, 1_000, JSON.stringify(snap(2)));
+    row.run(T, "u3", 1, 2_000_000_000, JSON.stringify(snap(2)));
+    old.close();
+
+    const again = new SqliteStore(`sqlite:${path}`);
+    try {
+      await again.migrate();
+      const shown = async (u: string) => (await again.userStatuses(T, u)).map((r) => [r.open, r.end_time, r.snapshot]);
+      assert.deepEqual(await shown("u1"), [[true, 2_000_000_000, snap(1)]]);
+      assert.deepEqual(await shown("u2"), [[false, 1_000, snap(2)]]);
+      assert.deepEqual(await shown("u3"), [[true, 2_000_000_000, snap(2)]]);
+    } finally {
+      await again.close();
+    }
+    const db = new Database(path, { readonly: true });
+    try {
+      const cols = (db.prepare("PRAGMA table_info(user_statuses)").all() as { name: string }[]).map((c) => c.name);
+      assert.ok(!cols.includes("snapshot") && cols.includes("snapshot_version"), cols.join(","));
+      assert.equal((db.prepare("SELECT COUNT(*) AS n FROM status_snapshots").get() as { n: number }).n, 2);
+    } finally {
+      db.close();
+    }
+  });
+
+  test("user_statuses rows fit in their 1 KiB B-tree pages (no overflow page per row)", async () => {
+    // Why migration 3 exists: with the snapshot inline every row spilled to an overflow page, so
+    // each open or close wrote two pages per user.
+    const store = fileStore();
+    const path = paths.get(store) as string;
+    await store.migrate();
+    const T = "0000000000000004";
+    const statusId = "7000000000000000004";
+    try {
+      await store.upsertTenant({ tenant_key: T, name: "T", api_enabled: true, sensitive_words: [] });
+      const long = "L".repeat(60);
+      const snapshot = {
+        title: long,
+        i18n_title: { zh_cn: long, en_us: long, ja_jp: long },
+        icon_key: "GeneralBusinessTrip" as const,
+        color: "BLUE" as const,
+        priority: 1,
+        version: 1,
+      };
+      const entries = Array.from({ length: 300 }, (_, i) => ({
+        user_id: `user-${String(i).padStart(16, "0")}`,
+        end_time: 2_000_000_000,
+      }));
+      await store.openUserStatuses(T, statusId, snapshot, entries, "cli_0000000000000004", 1_000);
+      assert.deepEqual((await store.userStatuses(T, "user-0000000000000007"))[0]?.snapshot, snapshot);
+    } finally {
+      await store.close();
+    }
+    const db = new Database(path, { readonly: true });
+    try {
+      const pages = db
+        .prepare("SELECT pagetype, COUNT(*) AS n FROM dbstat WHERE name = 'user_statuses' GROUP BY pagetype")
+        .all() as {
+        pagetype: string;
+        n: number;
+      }[];
+      assert.ok(
+        pages.some((p) => p.pagetype === "leaf"),
+        JSON.stringify(pages),
+      );
+      assert.ok(!pages.some((p) => p.pagetype === "overflow"), JSON.stringify(pages));
+    } finally {
+      db.close();
+    }
+  });
+
+  test("store calls of one turn share one commit; a failing call fails alone", async () => {
+    const store = new SqliteStore("sqlite::memory:");
+    await store.migrate();
+    try {
+      const T = "0000000000000005";
+      await store.upsertTenant({ tenant_key: T, name: "T", api_enabled: true, sensitive_words: [] });
+      const before = store.groupCommitStats;
+      const status = (id: string, priority: number) => ({
+        system_status_id: id,
+        title: `s${priority}`,
+        i18n_title: {},
+        icon_key: "Coffee" as const,
+        color: "BLUE" as const,
+        priority,
+        sync_setting: { is_open_by_default: true, title: "t", i18n_title: {}, explain: "e", i18n_explain: {} },
+      });
+      const created = store.createStatus(T, status("7000000000000000051", 1), 1, 10);
+      const notLive = store.updateStatus(T, status("7000000000000000052", 2), 1);
+      const closed = store.closeUserStatuses(T, "7000000000000000051", ["nobody"], 1);
+      await assert.rejects(notLive, StorageError);
+      assert.equal((await created).ok, true);
+      await closed;
+      const stats = store.groupCommitStats;
+      assert.equal(stats.groups - before.groups, 1);
+      assert.equal(stats.calls - before.calls, 2);
+      assert.equal((await store.getStatus(T, "7000000000000000051", false))?.title, "s1");
+    } finally {
+      await store.close();
+    }
+  });
+
   test("a database whose schema is newer than the code → StorageError on migrate", async () => {
     const store = fileStore();
     const path = paths.get(store) as string;

@@ -96,4 +96,36 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE INDEX open_ids_tenant_user ON open_ids (tenant_key, user_id);
   CREATE INDEX union_ids_tenant_user ON union_ids (tenant_key, user_id);
   `,
+  // 3: user_statuses rows small enough to live in their B-tree page. The snapshot JSON (~200 bytes)
+  // made each row larger than a 1 KiB index page holds locally, so every row spilled to an overflow
+  // page and every open/close wrote two pages per user. Snapshots now live once per (status,
+  // version); a row keeps the version it shows.
+  `
+  CREATE TABLE status_snapshots (
+    system_status_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    snapshot TEXT NOT NULL,
+    PRIMARY KEY (system_status_id, version)
+  );
+  INSERT INTO status_snapshots (system_status_id, version, snapshot)
+    SELECT system_status_id, snapshot ->> 'version', snapshot FROM user_statuses WHERE true
+    ON CONFLICT DO NOTHING;
+  CREATE TABLE user_statuses_v3 (
+    tenant_key TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    system_status_id TEXT NOT NULL,
+    open INTEGER NOT NULL,
+    end_time INTEGER NOT NULL,
+    snapshot_version INTEGER NOT NULL,
+    opened_by TEXT NOT NULL,
+    opened_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (tenant_key, user_id, system_status_id)
+  ) WITHOUT ROWID;
+  INSERT INTO user_statuses_v3
+    SELECT tenant_key, user_id, system_status_id, open, end_time, snapshot ->> 'version', opened_by, opened_at, updated_at
+    FROM user_statuses;
+  DROP TABLE user_statuses;
+  ALTER TABLE user_statuses_v3 RENAME TO user_statuses;
+  `,
 ];

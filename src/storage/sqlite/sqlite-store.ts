@@ -1,7 +1,9 @@
 /**
- * The embedded default driver: one SQLite file (better-sqlite3, WAL). Every call is one
- * synchronous transaction, so the invariants hold by construction within a process; the unique
- * indexes (live priority, live names) hold them against any writer.
+ * The embedded default driver: one SQLite file (better-sqlite3, WAL). Every call runs synchronously
+ * in its own savepoint of the event-loop turn's shared transaction (group commit, see
+ * group-commit.ts) and settles after that transaction commits, so the invariants hold by
+ * construction within a process; the unique indexes (live priority, live names) hold them against
+ * any writer.
  */
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
@@ -23,6 +25,7 @@ import { namesOf } from "../../domain/model.js";
 import { StorageError } from "../errors.js";
 import type { ListPage, OpenEntry, ResolvedId, StatusWriteResult, Store, UserInput } from "../store.js";
 import { Checkpointer, FALLBACK_AUTOCHECKPOINT_PAGES } from "./checkpointer.js";
+import { GroupCommit } from "./group-commit.js";
 import { SQLITE_MIGRATIONS } from "./migrations.js";
 
 type Row = Record<string, unknown>;
@@ -64,23 +67,10 @@ interface UserStatusDbRow {
   system_status_id: string;
   open: number;
   end_time: number;
-  snapshot: string;
+  snapshot_version: number;
   opened_by: string;
   opened_at: number;
   sync_on: number;
-}
-
-function toUserStatus(r: UserStatusDbRow): UserStatusRow {
-  return {
-    user_id: r.user_id,
-    system_status_id: r.system_status_id,
-    open: r.open === 1,
-    end_time: r.end_time,
-    snapshot: JSON.parse(r.snapshot) as StatusSnapshot,
-    opened_by: r.opened_by,
-    opened_at: r.opened_at,
-    sync_on: r.sync_on === 1,
-  };
 }
 
 /** One row of a set-based id resolution (`i` is the input's index). */
@@ -124,7 +114,7 @@ export function sqlitePath(url: string): string {
 
 /** How many resolved ids the store keeps in memory (about 25 MB at the bound). */
 export const RESOLVE_CACHE_MAX = 100_000;
-/** How many tokens, apps, tenants and statuses the store keeps in memory, each. */
+/** How many tokens, apps, tenants, statuses and status snapshots the store keeps in memory, each. */
 export const RECORD_CACHE_MAX = 10_000;
 
 /** An insertion-ordered map that drops its oldest entry when full. Found records only. */
@@ -145,11 +135,16 @@ export class SqliteStore implements Store {
   /** Runs WAL checkpoints in a worker thread (file databases only). */
   private checkpointer: Checkpointer | undefined;
   /**
-   * Resolved user ids, keyed by (id type, app, id). Kept correct by this store: a SQLite file has one
-   * serving process, and every write that can change a resolution (users, apps, tenants) clears it.
-   * Insertion-ordered, so when full the oldest entries go first.
+   * Resolved user ids: per (id type, app) scope, id → resolution. Kept correct by this store: a
+   * SQLite file has one serving process, and every write that can change a resolution (users, apps,
+   * tenants) clears it. Nested maps so a lookup hashes only the id, not a composite key. At most
+   * RESOLVE_CACHE_MAX ids in all; when full, a scope drops its oldest entry.
    */
-  private readonly resolved = new BoundedCache<ResolvedId>(RESOLVE_CACHE_MAX);
+  private readonly resolved = new Map<string, Map<string, ResolvedId>>();
+  private resolvedCount = 0;
+  /** Snapshots by `${status id}|${version}`: immutable once written. */
+  private readonly snapshots = new BoundedCache<StatusSnapshot>(RECORD_CACHE_MAX);
+  private readonly group: GroupCommit;
   /** The records every API call reads (auth, status), cached on the same terms: this store's writes evict them. */
   private readonly tenants = new BoundedCache<Tenant>(RECORD_CACHE_MAX);
   private readonly apps = new BoundedCache<App>(RECORD_CACHE_MAX);
@@ -177,9 +172,30 @@ export class SqliteStore implements Store {
       this.db.pragma("synchronous = NORMAL");
       this.db.pragma("busy_timeout = 5000");
       this.db.pragma("foreign_keys = ON");
+      this.group = new GroupCommit(this.db, () => this.forgetCaches());
     } catch (cause) {
       throw new StorageError(`cannot open SQLite database ${path}: ${(cause as Error).message}`, { cause });
     }
+  }
+
+  /** Drops every cached record (a group commit failed: some may have been read from its writes). */
+  private forgetCaches(): void {
+    this.clearResolved();
+    this.tenants.clear();
+    this.apps.clear();
+    this.tokens.clear();
+    this.statuses.clear();
+    this.snapshots.clear();
+  }
+
+  private clearResolved(): void {
+    this.resolved.clear();
+    this.resolvedCount = 0;
+  }
+
+  /** Transactions committed and the store calls they carried, since this store opened. */
+  get groupCommitStats(): { groups: number; calls: number } {
+    return { ...this.group.stats };
   }
 
   private get s(): ReturnType<SqliteStore["prepare"]> {
@@ -188,6 +204,7 @@ export class SqliteStore implements Store {
   }
 
   async migrate(): Promise<void> {
+    await this.group.drain();
     this.db.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
     const row = this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined;
     const current = row ? Number(row.value) : 0;
@@ -274,12 +291,16 @@ export class SqliteStore implements Store {
          ORDER BY priority, system_status_id LIMIT ?`,
       ),
       // Set-based: one statement per batch (json_each over the batch), not one per user.
+      insertSnapshot: db.prepare(
+        "INSERT INTO status_snapshots (system_status_id, version, snapshot) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+      ),
+      getSnapshot: db.prepare("SELECT snapshot FROM status_snapshots WHERE system_status_id = ? AND version = ?"),
       openMany: db.prepare(
-        `INSERT INTO user_statuses (tenant_key, user_id, system_status_id, open, end_time, snapshot, opened_by, opened_at, updated_at)
-         SELECT @tenant_key, j.value ->> 0, @system_status_id, 1, j.value ->> 1, @snapshot, @opened_by, @now, @now
+        `INSERT INTO user_statuses (tenant_key, user_id, system_status_id, open, end_time, snapshot_version, opened_by, opened_at, updated_at)
+         SELECT @tenant_key, j.value ->> 0, @system_status_id, 1, j.value ->> 1, @version, @opened_by, @now, @now
          FROM json_each(@entries) j WHERE true
          ON CONFLICT(tenant_key, user_id, system_status_id) DO UPDATE SET
-           snapshot = CASE WHEN open = 1 AND end_time > @now_s THEN snapshot ELSE excluded.snapshot END,
+           snapshot_version = CASE WHEN open = 1 AND end_time > @now_s THEN snapshot_version ELSE excluded.snapshot_version END,
            opened_at = CASE WHEN open = 1 AND end_time > @now_s THEN opened_at ELSE excluded.opened_at END,
            open = 1, end_time = excluded.end_time, opened_by = excluded.opened_by, updated_at = excluded.updated_at`,
       ),
@@ -288,7 +309,7 @@ export class SqliteStore implements Store {
          WHERE tenant_key = ? AND system_status_id = ? AND open = 1 AND user_id IN (SELECT value FROM json_each(?))`,
       ),
       userStatuses: db.prepare(
-        `SELECT us.user_id, us.system_status_id, us.open, us.end_time, us.snapshot, us.opened_by, us.opened_at,
+        `SELECT us.user_id, us.system_status_id, us.open, us.end_time, us.snapshot_version, us.opened_by, us.opened_at,
                 COALESCE(sp.sync_on, s.sync_default, 1) AS sync_on
          FROM user_statuses us
          LEFT JOIN statuses s ON s.system_status_id = us.system_status_id
@@ -296,7 +317,7 @@ export class SqliteStore implements Store {
          WHERE us.tenant_key = ? AND us.user_id = ?`,
       ),
       manyUserStatuses: db.prepare(
-        `SELECT us.user_id, us.system_status_id, us.open, us.end_time, us.snapshot, us.opened_by, us.opened_at,
+        `SELECT us.user_id, us.system_status_id, us.open, us.end_time, us.snapshot_version, us.opened_by, us.opened_at,
                 COALESCE(sp.sync_on, s.sync_default, 1) AS sync_on
          FROM user_statuses us
          LEFT JOIN statuses s ON s.system_status_id = us.system_status_id
@@ -335,105 +356,136 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.group.drain();
     await this.checkpointer?.stop();
     this.checkpointer = undefined;
     if (this.db.open) this.db.close();
   }
 
   async isEmpty(): Promise<boolean> {
-    return this.s.anyTenant.get() === undefined;
+    return this.group.read(() => this.s.anyTenant.get() === undefined);
   }
 
   async serverSecret(candidate: string): Promise<string> {
-    this.s.insertMeta.run("server_secret", candidate);
-    return (this.s.getMeta.get("server_secret") as { value: string }).value;
+    return this.group.write(() => {
+      this.s.insertMeta.run("server_secret", candidate);
+      return (this.s.getMeta.get("server_secret") as { value: string }).value;
+    });
   }
 
   async upsertTenant(t: Tenant): Promise<void> {
-    this.resolved.clear();
+    this.clearResolved();
     this.tenants.delete(t.tenant_key);
-    this.s.upsertTenant.run({
-      tenant_key: t.tenant_key,
-      name: t.name,
-      api_enabled: t.api_enabled ? 1 : 0,
-      sensitive_words: JSON.stringify(t.sensitive_words),
+    return this.group.write(() => {
+      this.s.upsertTenant.run({
+        tenant_key: t.tenant_key,
+        name: t.name,
+        api_enabled: t.api_enabled ? 1 : 0,
+        sensitive_words: JSON.stringify(t.sensitive_words),
+      });
     });
   }
 
   async getTenant(tenantKey: string): Promise<Tenant | undefined> {
     const hit = this.tenants.get(tenantKey);
     if (hit) return hit;
-    const r = this.s.getTenant.get(tenantKey) as Row | undefined;
-    if (!r) return undefined;
-    return this.tenants.remember(tenantKey, {
-      tenant_key: r.tenant_key as string,
-      name: r.name as string,
-      api_enabled: r.api_enabled === 1,
-      sensitive_words: JSON.parse(r.sensitive_words as string) as string[],
+    return this.group.read(() => {
+      const r = this.s.getTenant.get(tenantKey) as Row | undefined;
+      if (!r) return undefined;
+      return this.tenants.remember(tenantKey, {
+        tenant_key: r.tenant_key as string,
+        name: r.name as string,
+        api_enabled: r.api_enabled === 1,
+        sensitive_words: JSON.parse(r.sensitive_words as string) as string[],
+      });
     });
   }
 
   async upsertApp(app: App): Promise<void> {
-    this.resolved.clear();
+    this.clearResolved();
     this.apps.delete(app.app_id);
-    this.s.upsertApp.run({
-      ...app,
-      scopes: JSON.stringify(app.scopes),
-      enabled: app.enabled ? 1 : 0,
-      visibility: JSON.stringify(app.visibility),
+    return this.group.write(() => {
+      this.s.upsertApp.run({
+        ...app,
+        scopes: JSON.stringify(app.scopes),
+        enabled: app.enabled ? 1 : 0,
+        visibility: JSON.stringify(app.visibility),
+      });
     });
   }
 
   async getApp(appId: string): Promise<App | undefined> {
     const hit = this.apps.get(appId);
     if (hit) return hit;
-    const r = this.s.getApp.get(appId) as Row | undefined;
-    return r ? this.apps.remember(appId, toApp(r)) : undefined;
+    return this.group.read(() => {
+      const r = this.s.getApp.get(appId) as Row | undefined;
+      return r ? this.apps.remember(appId, toApp(r)) : undefined;
+    });
   }
 
   async upsertUsers(tenantKey: string, users: UserInput[]): Promise<void> {
-    this.resolved.clear();
+    this.clearResolved();
     const s = this.s;
-    const tx = this.db.transaction(() => {
-      for (const u of users) {
-        s.upsertUser.run(tenantKey, u.user_id, u.name, u.resigned ? 1 : 0);
-        s.deleteUserOpenIds.run(tenantKey, u.user_id);
-        for (const [appId, openId] of Object.entries(u.open_ids)) s.insertOpenId.run(openId, appId, tenantKey, u.user_id);
-        s.deleteUserUnionIds.run(tenantKey, u.user_id);
-        for (const [dev, unionId] of Object.entries(u.union_ids)) s.insertUnionId.run(unionId, dev, tenantKey, u.user_id);
-        s.deleteUserPrefs.run(tenantKey, u.user_id);
-        for (const id of u.sync_off) s.insertPref.run(tenantKey, u.user_id, id, 0);
-      }
-    });
     try {
-      tx.immediate();
+      await this.group.write(() => {
+        for (const u of users) {
+          s.upsertUser.run(tenantKey, u.user_id, u.name, u.resigned ? 1 : 0);
+          s.deleteUserOpenIds.run(tenantKey, u.user_id);
+          for (const [appId, openId] of Object.entries(u.open_ids)) s.insertOpenId.run(openId, appId, tenantKey, u.user_id);
+          s.deleteUserUnionIds.run(tenantKey, u.user_id);
+          for (const [dev, unionId] of Object.entries(u.union_ids)) s.insertUnionId.run(unionId, dev, tenantKey, u.user_id);
+          s.deleteUserPrefs.run(tenantKey, u.user_id);
+          for (const id of u.sync_off) s.insertPref.run(tenantKey, u.user_id, id, 0);
+        }
+      });
     } catch (cause) {
       throw new StorageError(`cannot write users of tenant ${tenantKey}: ${(cause as Error).message}`, { cause });
     }
   }
 
   async resolveUserIds(app: App, idType: UserIdType, ids: readonly string[]): Promise<ResolvedId[]> {
-    const prefix = `${idType}\u0000${app.app_id}\u0000${app.tenant_key}\u0000${app.developer}\u0000`;
+    const scopeKey = `${idType}\u0000${app.app_id}\u0000${app.tenant_key}\u0000${app.developer}`;
+    let scope = this.resolved.get(scopeKey);
+    if (!scope) {
+      scope = new Map();
+      this.resolved.set(scopeKey, scope);
+    }
     const out: ResolvedId[] = new Array(ids.length);
     const missing: number[] = [];
-    ids.forEach((id, i) => {
-      const hit = this.resolved.get(prefix + id);
+    for (let i = 0; i < ids.length; i++) {
+      const hit = scope.get(ids[i] as string);
       if (hit) out[i] = hit;
       else missing.push(i);
-    });
-    if (missing.length) {
+    }
+    if (missing.length === 0) return out;
+    const todo = missing;
+    const cache = scope;
+    return this.group.read(() => {
       const fresh = this.resolveFromDb(
         app,
         idType,
-        missing.map((i) => ids[i] as string),
+        todo.map((i) => ids[i] as string),
       );
-      missing.forEach((i, k) => {
+      todo.forEach((i, k) => {
         const r = fresh[k] as ResolvedId;
         out[i] = r;
-        this.resolved.remember(prefix + ids[i], r);
+        this.rememberResolved(cache, ids[i] as string, r);
       });
+      return out;
+    });
+  }
+
+  private rememberResolved(scope: Map<string, ResolvedId>, id: string, r: ResolvedId): void {
+    if (this.resolvedCount >= RESOLVE_CACHE_MAX) {
+      const oldest = scope.keys().next();
+      if (oldest.done) this.clearResolved();
+      else {
+        scope.delete(oldest.value);
+        this.resolvedCount--;
+      }
     }
-    return out;
+    if (!scope.has(id)) this.resolvedCount++;
+    scope.set(id, r);
   }
 
   private resolveFromDb(app: App, idType: UserIdType, ids: readonly string[]): ResolvedId[] {
@@ -465,28 +517,32 @@ export class SqliteStore implements Store {
   }
 
   async latestToken(appId: string, kind: TokenRecord["kind"], nowMs: number): Promise<TokenRecord | undefined> {
-    return this.s.latestToken.get(appId, kind, nowMs) as TokenRecord | undefined;
+    return this.group.read(() => this.s.latestToken.get(appId, kind, nowMs) as TokenRecord | undefined);
   }
 
   async insertToken(token: TokenRecord): Promise<void> {
     const s = this.s;
-    this.db.transaction(() => {
+    await this.group.write(() => {
       s.purgeTokens.run(token.app_id, token.issued_at);
       s.insertToken.run(token);
-    })();
+    });
     for (const [k, t] of this.tokens) if (t.app_id === token.app_id && t.expires_at <= token.issued_at) this.tokens.delete(k);
   }
 
   async getToken(token: string): Promise<TokenRecord | undefined> {
     const hit = this.tokens.get(token);
     if (hit) return hit;
-    const r = this.s.getToken.get(token) as TokenRecord | undefined;
-    return r ? this.tokens.remember(token, r) : undefined;
+    return this.group.read(() => {
+      const r = this.s.getToken.get(token) as TokenRecord | undefined;
+      return r ? this.tokens.remember(token, r) : undefined;
+    });
   }
 
   async revokeTokens(appId: string): Promise<void> {
-    this.s.revokeTokens.run(appId);
     for (const [k, t] of this.tokens) if (t.app_id === appId) this.tokens.delete(k);
+    return this.group.write(() => {
+      this.s.revokeTokens.run(appId);
+    });
   }
 
   /** The first conflict of `status` with the tenant's other live statuses, names before priority. */
@@ -523,7 +579,7 @@ export class SqliteStore implements Store {
   async createStatus(tenantKey: string, status: SystemStatus, nowMs: number, maxLive: number): Promise<StatusWriteResult> {
     this.statuses.delete(`${tenantKey}|${status.system_status_id}`);
     const s = this.s;
-    const tx = this.db.transaction((): StatusWriteResult => {
+    return this.group.write((): StatusWriteResult => {
       const { n } = s.countLive.get(tenantKey) as { n: number };
       if (n >= maxLive) return { ok: false, conflict: "limit" };
       const conflict = this.conflictOf(tenantKey, status);
@@ -532,13 +588,12 @@ export class SqliteStore implements Store {
       this.writeNames(tenantKey, status);
       return { ok: true, status: toStatus(s.getStatus.get(tenantKey, status.system_status_id) as StatusRow) };
     });
-    return tx.immediate();
   }
 
   async updateStatus(tenantKey: string, status: SystemStatus, nowMs: number): Promise<StatusWriteResult> {
     this.statuses.delete(`${tenantKey}|${status.system_status_id}`);
     const s = this.s;
-    const tx = this.db.transaction((): StatusWriteResult => {
+    return this.group.write((): StatusWriteResult => {
       const conflict = this.conflictOf(tenantKey, status);
       if (conflict) return { ok: false, conflict };
       const res = s.updateStatus.run(this.statusParams(tenantKey, status, nowMs));
@@ -546,41 +601,63 @@ export class SqliteStore implements Store {
       this.writeNames(tenantKey, status);
       return { ok: true, status: toStatus(s.getStatus.get(tenantKey, status.system_status_id) as StatusRow) };
     });
-    return tx.immediate();
   }
 
   async deleteStatus(tenantKey: string, statusId: string, nowMs: number): Promise<boolean> {
     this.statuses.delete(`${tenantKey}|${statusId}`);
     const s = this.s;
-    return this.db
-      .transaction(() => {
-        const res = s.deleteStatus.run(nowMs, nowMs, tenantKey, statusId);
-        if (res.changes === 0) return false;
-        s.deleteNames.run(tenantKey, statusId);
-        return true;
-      })
-      .immediate();
+    return this.group.write(() => {
+      const res = s.deleteStatus.run(nowMs, nowMs, tenantKey, statusId);
+      if (res.changes === 0) return false;
+      s.deleteNames.run(tenantKey, statusId);
+      return true;
+    });
   }
 
   async getStatus(tenantKey: string, statusId: string, includeDeleted: boolean): Promise<StatusRecord | undefined> {
     const key = `${tenantKey}|${statusId}`;
-    let status = this.statuses.get(key);
-    if (!status) {
+    const visible = (st: StatusRecord | undefined) => (st && st.deleted_at !== null && !includeDeleted ? undefined : st);
+    const hit = this.statuses.get(key);
+    if (hit) return visible(hit);
+    return this.group.read(() => {
       const r = this.s.getStatus.get(tenantKey, statusId) as StatusRow | undefined;
-      if (!r) return undefined;
-      status = this.statuses.remember(key, toStatus(r));
-    }
-    return status.deleted_at !== null && !includeDeleted ? undefined : status;
+      return visible(r ? this.statuses.remember(key, toStatus(r)) : undefined);
+    });
   }
 
   async listStatuses(tenantKey: string, limit: number, after?: { priority: number; id: string }): Promise<ListPage> {
-    const rows = (
-      after
-        ? this.s.listAfter.all(tenantKey, after.priority, after.priority, after.id, limit + 1)
-        : this.s.listFirst.all(tenantKey, limit + 1)
-    ) as StatusRow[];
-    const has_more = rows.length > limit;
-    return { items: rows.slice(0, limit).map(toStatus), has_more };
+    return this.group.read(() => {
+      const rows = (
+        after
+          ? this.s.listAfter.all(tenantKey, after.priority, after.priority, after.id, limit + 1)
+          : this.s.listFirst.all(tenantKey, limit + 1)
+      ) as StatusRow[];
+      const has_more = rows.length > limit;
+      return { items: rows.slice(0, limit).map(toStatus), has_more };
+    });
+  }
+
+  /** The snapshot a row shows (rows keep the version they were opened with). */
+  private snapshotOf(statusId: string, version: number): StatusSnapshot {
+    const key = `${statusId}|${version}`;
+    const hit = this.snapshots.get(key);
+    if (hit) return hit;
+    const r = this.s.getSnapshot.get(statusId, version) as { snapshot: string } | undefined;
+    if (!r) throw new StorageError(`no snapshot of status ${statusId} version ${version}`);
+    return this.snapshots.remember(key, JSON.parse(r.snapshot) as StatusSnapshot);
+  }
+
+  private toUserStatus(r: UserStatusDbRow): UserStatusRow {
+    return {
+      user_id: r.user_id,
+      system_status_id: r.system_status_id,
+      open: r.open === 1,
+      end_time: r.end_time,
+      snapshot: this.snapshotOf(r.system_status_id, r.snapshot_version),
+      opened_by: r.opened_by,
+      opened_at: r.opened_at,
+      sync_on: r.sync_on === 1,
+    };
   }
 
   async openUserStatuses(
@@ -596,30 +673,36 @@ export class SqliteStore implements Store {
       tenant_key: tenantKey,
       system_status_id: statusId,
       entries: JSON.stringify(entries.map((e) => [e.user_id, e.end_time])),
-      snapshot: JSON.stringify(snapshot),
+      version: snapshot.version,
       opened_by: appId,
       now: nowMs,
       now_s: Math.floor(nowMs / 1000),
     };
-    return this.db
-      .transaction(() => {
-        // Entries apply in array order, so a later entry for the same user wins.
-        s.openMany.run(params);
-        const out = new Map<string, UserStatusRow[]>();
-        for (const e of entries) out.set(e.user_id, []);
-        const users = JSON.stringify([...out.keys()]);
-        for (const r of s.manyUserStatuses.all(tenantKey, users) as UserStatusDbRow[]) out.get(r.user_id)?.push(toUserStatus(r));
-        return out;
-      })
-      .immediate();
+    return this.group.write(() => {
+      // A snapshot is written once per (status, version); rows refer to it by version.
+      if (!this.snapshots.has(`${statusId}|${snapshot.version}`)) {
+        s.insertSnapshot.run(statusId, snapshot.version, JSON.stringify(snapshot));
+      }
+      // Entries apply in array order, so a later entry for the same user wins.
+      s.openMany.run(params);
+      const out = new Map<string, UserStatusRow[]>();
+      for (const e of entries) out.set(e.user_id, []);
+      const users = JSON.stringify([...out.keys()]);
+      for (const r of s.manyUserStatuses.all(tenantKey, users) as UserStatusDbRow[])
+        out.get(r.user_id)?.push(this.toUserStatus(r));
+      return out;
+    });
   }
 
   async closeUserStatuses(tenantKey: string, statusId: string, userIds: readonly string[], nowMs: number): Promise<void> {
-    // One statement: atomic on its own.
-    this.s.closeMany.run(nowMs, tenantKey, statusId, JSON.stringify(userIds));
+    return this.group.write(() => {
+      this.s.closeMany.run(nowMs, tenantKey, statusId, JSON.stringify(userIds));
+    });
   }
 
   async userStatuses(tenantKey: string, userId: string): Promise<UserStatusRow[]> {
-    return (this.s.userStatuses.all(tenantKey, userId) as UserStatusDbRow[]).map(toUserStatus);
+    return this.group.read(() =>
+      (this.s.userStatuses.all(tenantKey, userId) as UserStatusDbRow[]).map((r) => this.toUserStatus(r)),
+    );
   }
 }

@@ -891,6 +891,45 @@ export function storageContract(name: string, makeStore: () => Promise<Store>, h
       );
 
       test(
+        "the rows an open returns are the rows a read returns (fresh users, defaults off, duplicates, re-opens)",
+        withStore(async (store) => {
+          const { a, b } = await setup(store);
+          // u1 and u3 have no other row and no preference: their rows come from the write itself.
+          const first = await store.openUserStatuses(
+            TA,
+            ID(2),
+            snapshotOf(b),
+            [
+              { user_id: "u1", end_time: T0_S + 60 },
+              { user_id: "u3", end_time: T0_S + 90 },
+              { user_id: "u1", end_time: T0_S + 70 },
+            ],
+            A1,
+            T0,
+          );
+          assert.deepEqual([...first.keys()], ["u1", "u3"]);
+          assert.equal(rowOf(first.get("u1"), ID(2)).sync_on, false, "status default false");
+          assert.equal(rowOf(first.get("u1"), ID(2)).end_time, T0_S + 70, "the last entry wins");
+          for (const u of ["u1", "u3"]) assert.deepEqual(first.get(u), await store.userStatuses(TA, u), u);
+          // A re-open a minute later keeps snapshot and opened_at, takes the new end_time.
+          const again = await store.openUserStatuses(
+            TA,
+            ID(2),
+            snapshotOf(b),
+            [{ user_id: "u3", end_time: T0_S + 120 }],
+            A2,
+            T0 + 1000,
+          );
+          assert.deepEqual(again.get("u3"), await store.userStatuses(TA, "u3"));
+          assert.equal(rowOf(again.get("u3"), ID(2)).opened_at, T0);
+          assert.equal(rowOf(again.get("u3"), ID(2)).opened_by, A2);
+          // u1 now also opens status 1: both rows come back.
+          const both = await store.openUserStatuses(TA, ID(1), snapshotOf(a), [{ user_id: "u1", end_time: T0_S + 60 }], A1, T0);
+          assert.deepEqual((both.get("u1") ?? []).map((r) => r.system_status_id).sort(), [ID(1), ID(2)]);
+        }),
+      );
+
+      test(
         "closeUserStatuses closes, is idempotent, and ignores users without the status",
         withStore(async (store) => {
           const { a, b } = await setup(store);

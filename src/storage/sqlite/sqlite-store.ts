@@ -295,15 +295,28 @@ export class SqliteStore implements Store {
         "INSERT INTO status_snapshots (system_status_id, version, snapshot) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
       ),
       getSnapshot: db.prepare("SELECT snapshot FROM status_snapshots WHERE system_status_id = ? AND version = ?"),
-      openMany: db.prepare(
-        `INSERT INTO user_statuses (tenant_key, user_id, system_status_id, open, end_time, snapshot_version, opened_by, opened_at, updated_at)
+      openMany: db
+        .prepare(
+          `INSERT INTO user_statuses (tenant_key, user_id, system_status_id, open, end_time, snapshot_version, opened_by, opened_at, updated_at)
          SELECT @tenant_key, j.value ->> 0, @system_status_id, 1, j.value ->> 1, @version, @opened_by, @now, @now
          FROM json_each(@entries) j WHERE true
          ON CONFLICT(tenant_key, user_id, system_status_id) DO UPDATE SET
            snapshot_version = CASE WHEN open = 1 AND end_time > @now_s THEN snapshot_version ELSE excluded.snapshot_version END,
            opened_at = CASE WHEN open = 1 AND end_time > @now_s THEN opened_at ELSE excluded.opened_at END,
-           open = 1, end_time = excluded.end_time, opened_by = excluded.opened_by, updated_at = excluded.updated_at`,
-      ),
+           open = 1, end_time = excluded.end_time, opened_by = excluded.opened_by, updated_at = excluded.updated_at
+         RETURNING user_id, snapshot_version, opened_at`,
+        )
+        .raw(true),
+      // Users of a batch whose outcome needs more than the row just written: another status's row,
+      // or a sync toggle of their own. Usually none, so the rows of the rest are not read back.
+      usersWithMore: db
+        .prepare(
+          `SELECT user_id FROM user_statuses
+             WHERE tenant_key = @tenant_key AND user_id IN (SELECT value FROM json_each(@users)) AND system_status_id <> @system_status_id
+           UNION
+           SELECT user_id FROM sync_prefs WHERE tenant_key = @tenant_key AND user_id IN (SELECT value FROM json_each(@users))`,
+        )
+        .pluck(),
       closeMany: db.prepare(
         `UPDATE user_statuses SET open = 0, updated_at = ?
          WHERE tenant_key = ? AND system_status_id = ? AND open = 1 AND user_id IN (SELECT value FROM json_each(?))`,
@@ -340,6 +353,7 @@ export class SqliteStore implements Store {
         `SELECT j.key AS i, u.tenant_key, u.user_id, u.name, u.resigned
          FROM json_each(?) j LEFT JOIN users u ON u.tenant_key = ? AND u.user_id = j.value`,
       ),
+      syncDefault: db.prepare("SELECT sync_default FROM statuses WHERE system_status_id = ?").pluck(),
       anyTenant: db.prepare("SELECT 1 FROM tenants LIMIT 1"),
       getMeta: db.prepare("SELECT value FROM meta WHERE key = ?"),
       insertMeta: db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING"),
@@ -683,13 +697,40 @@ export class SqliteStore implements Store {
       if (!this.snapshots.has(`${statusId}|${snapshot.version}`)) {
         s.insertSnapshot.run(statusId, snapshot.version, JSON.stringify(snapshot));
       }
-      // Entries apply in array order, so a later entry for the same user wins.
-      s.openMany.run(params);
+      // Entries apply in array order, so a later entry for the same user wins: its end_time is the
+      // row's. A duplicate's earlier entry left the row open and unexpired, so every returned copy of
+      // a user's row carries the same snapshot version and opened_at.
+      const written = s.openMany.all(params) as Array<[string, number, number]>;
+      const lastEnd = new Map<string, number>();
+      for (const e of entries) lastEnd.set(e.user_id, e.end_time);
+      const users = JSON.stringify([...lastEnd.keys()]);
+      const more = new Set(s.usersWithMore.all({ tenant_key: tenantKey, users, system_status_id: statusId }) as string[]);
       const out = new Map<string, UserStatusRow[]>();
-      for (const e of entries) out.set(e.user_id, []);
-      const users = JSON.stringify([...out.keys()]);
-      for (const r of s.manyUserStatuses.all(tenantKey, users) as UserStatusDbRow[])
-        out.get(r.user_id)?.push(this.toUserStatus(r));
+      for (const u of lastEnd.keys()) out.set(u, []);
+      if (more.size) {
+        const rows = s.manyUserStatuses.all(tenantKey, JSON.stringify([...more])) as UserStatusDbRow[];
+        for (const r of rows) out.get(r.user_id)?.push(this.toUserStatus(r));
+      }
+      // Everyone else has exactly the row just written, with the status's default toggle.
+      const status = this.statuses.get(`${tenantKey}|${statusId}`);
+      const syncDefault = status
+        ? status.sync_setting.is_open_by_default
+        : (s.syncDefault.get(statusId) as number | undefined) !== 0;
+      for (const [userId, version, openedAt] of written) {
+        if (more.has(userId)) continue;
+        out.set(userId, [
+          {
+            user_id: userId,
+            system_status_id: statusId,
+            open: true,
+            end_time: lastEnd.get(userId) as number,
+            snapshot: this.snapshotOf(statusId, version),
+            opened_by: appId,
+            opened_at: openedAt,
+            sync_on: syncDefault,
+          },
+        ]);
+      }
       return out;
     });
   }

@@ -930,6 +930,26 @@ export function storageContract(name: string, makeStore: () => Promise<Store>, h
       );
 
       test(
+        "long inputs (more users than one statement carries) open and close every user; the last entry still wins",
+        withStore(async (store) => {
+          const { a } = await setup(store);
+          const ids = Array.from({ length: 130 }, (_, i) => `bulk-${String(i).padStart(3, "0")}`);
+          // bulk-000 appears first and again last: its last end_time must win across chunks.
+          const entries = [
+            ...ids.map((user_id) => ({ user_id, end_time: T0_S + 60 })),
+            { user_id: "bulk-000", end_time: T0_S + 999 },
+          ];
+          const opened = await store.openUserStatuses(TA, ID(1), snapshotOf(a), entries, A1, T0);
+          assert.equal(opened.size, 130);
+          assert.equal(rowOf(opened.get("bulk-000"), ID(1)).end_time, T0_S + 999);
+          assert.equal(rowOf(await store.userStatuses(TA, "bulk-129"), ID(1)).open, true);
+          await store.closeUserStatuses(TA, ID(1), ids, T0 + 1);
+          for (const u of ["bulk-000", "bulk-049", "bulk-050", "bulk-129"])
+            assert.equal(rowOf(await store.userStatuses(TA, u), ID(1)).open, false, u);
+        }),
+      );
+
+      test(
         "closeUserStatuses closes, is idempotent, and ignores users without the status",
         withStore(async (store) => {
           const { a, b } = await setup(store);

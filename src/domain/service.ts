@@ -163,11 +163,11 @@ export class StatusService {
     const value = m[1] as string;
     if (value.startsWith("u-")) throw new ApiError("USER_TOKEN_NOT_SUPPORTED");
     if (!value.startsWith("t-")) throw new ApiError("TOKEN_BAD_PREFIX");
-    const tok = await this.store.getToken(value);
-    if (tok?.kind !== "tenant" || tok.expires_at <= this.clock.now()) throw new ApiError("INVALID_TOKEN");
-    const app = await this.store.getApp(tok.app_id);
+    const owner = await this.store.tokenOwner(value);
+    const tok = owner?.token;
+    if (!owner || tok?.kind !== "tenant" || tok.expires_at <= this.clock.now()) throw new ApiError("INVALID_TOKEN");
+    const { app, tenant } = owner;
     if (!app?.enabled || app.tenant_key !== tok.tenant_key) throw new ApiError("INVALID_TOKEN");
-    const tenant = await this.store.getTenant(tok.tenant_key);
     if (!tenant) throw new ApiError("INVALID_TOKEN");
     return { app, tenant };
   }

@@ -35,6 +35,13 @@ export interface OpenEntry {
   end_time: number;
 }
 
+/** A token and, when they exist, its app and tenant. */
+export interface TokenOwner {
+  token: TokenRecord;
+  app: App | undefined;
+  tenant: Tenant | undefined;
+}
+
 export interface ListPage {
   items: StatusRecord[];
   has_more: boolean;
@@ -79,6 +86,11 @@ export interface Store {
   latestToken(appId: string, kind: TokenRecord["kind"], nowMs: number): Promise<TokenRecord | undefined>;
   insertToken(token: TokenRecord): Promise<void>;
   getToken(token: string): Promise<TokenRecord | undefined>;
+  /**
+   * A token with the app and tenant it names, read together (every API call authenticates): what
+   * `getToken`, then `getApp(token.app_id)` and `getTenant(token.tenant_key)` would return.
+   */
+  tokenOwner(token: string): Promise<TokenOwner | undefined>;
   /** Revokes every token of the app (secret rotated, app disabled). */
   revokeTokens(appId: string): Promise<void>;
 

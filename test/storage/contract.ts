@@ -362,6 +362,22 @@ export function storageContract(name: string, makeStore: () => Promise<Store>, h
       );
 
       test(
+        "tokenOwner returns the token with what getApp and getTenant return for it; unknown → undefined",
+        withStore(async (store) => {
+          const t = tok("t-owned", A1, T0);
+          await store.insertToken(t);
+          const owner = await store.tokenOwner("t-owned");
+          assert.deepEqual(owner, { token: t, app: await store.getApp(A1), tenant: await store.getTenant(TA) });
+          assert.equal(owner?.app?.app_id, A1);
+          assert.equal(owner?.tenant?.tenant_key, TA);
+          assert.equal(await store.tokenOwner("t-nope"), undefined);
+          // Revoked: gone for tokenOwner too.
+          await store.revokeTokens(A1);
+          assert.equal(await store.tokenOwner("t-owned"), undefined);
+        }),
+      );
+
+      test(
         "latestToken picks the newest unexpired token of the app and kind",
         withStore(async (store) => {
           await store.insertToken(tok("t-old", A1, T0));

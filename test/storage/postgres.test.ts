@@ -566,7 +566,7 @@ describe("PgStore on PostgreSQL", { skip: SKIP }, () => {
     }
   });
 
-  test("a 50-user batch_open costs 4 round trips (BEGIN, lock users, one upsert+read, COMMIT)", async () => {
+  test("the hot path is one round trip per store call: a 50-user open, its close, a token with its owner", async () => {
     const { store } = await seeded();
     try {
       const users = Array.from({ length: 50 }, (_, i) => `u${i}`);
@@ -576,6 +576,14 @@ describe("PgStore on PostgreSQL", { skip: SKIP }, () => {
       );
       const s = await store.createStatus(TA, statusOf(1, "Busy", 1), T0, 10);
       assert.ok(s.ok);
+      await store.insertToken({
+        token: "t-owner",
+        kind: "tenant",
+        app_id: A1,
+        tenant_key: TA,
+        issued_at: T0,
+        expires_at: T0 + 1000,
+      });
       const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
       const original = proto.query;
       let calls = 0;
@@ -583,22 +591,36 @@ describe("PgStore on PostgreSQL", { skip: SKIP }, () => {
         calls++;
         return original.apply(this, args);
       };
-      let rows: Map<string, unknown[]>;
+      const counted = async <T>(fn: () => Promise<T>): Promise<[T, number]> => {
+        calls = 0;
+        const out = await fn();
+        return [out, calls];
+      };
       try {
-        rows = await store.openUserStatuses(
-          TA,
-          s.status.system_status_id,
-          snapshotOf(s.status),
-          users.map((u) => ({ user_id: u, end_time: T0_S + 60 })),
-          A1,
-          T0,
+        const [rows, openCalls] = await counted(() =>
+          store.openUserStatuses(
+            TA,
+            s.status.system_status_id,
+            snapshotOf(s.status),
+            users.map((u) => ({ user_id: u, end_time: T0_S + 60 })),
+            A1,
+            T0,
+          ),
         );
+        assert.equal(openCalls, 1);
+        assert.equal(rows.size, 50);
+        assert.ok([...rows.values()].every((r) => r.length === 1 && r[0]?.open === true));
+        const [, closeCalls] = await counted(() => store.closeUserStatuses(TA, s.status.system_status_id, users, T0 + 1));
+        assert.equal(closeCalls, 1);
+        assert.equal((await store.userStatuses(TA, "u7"))[0]?.open, false);
+        const [owner, ownerCalls] = await counted(() => store.tokenOwner("t-owner"));
+        assert.equal(ownerCalls, 1);
+        assert.equal(owner?.token.app_id, A1);
+        assert.equal(owner?.app?.app_id, A1);
+        assert.equal(owner?.tenant?.tenant_key, TA);
       } finally {
         proto.query = original;
       }
-      assert.equal(calls, 4);
-      assert.equal(rows.size, 50);
-      assert.ok([...rows.values()].every((r) => r.length === 1));
     } finally {
       await store.close();
     }

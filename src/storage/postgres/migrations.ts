@@ -1,6 +1,7 @@
 /**
  * Versioned schema of the PostgreSQL driver. Append only: a shipped migration never changes.
- * Version N here is the same step as version N of the SQLite driver (src/storage/sqlite/migrations.ts).
+ * Versions 1 and 2 are the same steps as on SQLite (src/storage/sqlite/migrations.ts); from 3 on
+ * each driver numbers its own steps.
  *
  * Types: BIGINT for millisecond / second times, BOOLEAN for flags, TEXT for JSON (kept verbatim, so
  * objects come back with their keys in the order they were written, exactly as on SQLite; JSONB
@@ -103,5 +104,53 @@ export const PG_MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX open_ids_tenant_user ON open_ids (tenant_key, user_id);
   CREATE INDEX union_ids_tenant_user ON union_ids (tenant_key, user_id);
+  `,
+  // 3: opening and closing in one round trip. Each function is one statement (its own implicit
+  // transaction): it locks the users' rows in key order, then (VOLATILE, READ COMMITTED: a fresh
+  // snapshot per statement) writes, so it keeps the lock-then-write semantics of the former
+  // BEGIN / lock / write / COMMIT sequence, which took four round trips.
+  `
+  CREATE FUNCTION larkstatus_open(p_tenant TEXT, p_status TEXT, p_snapshot TEXT, p_users TEXT[], p_ends BIGINT[],
+                                  p_app TEXT, p_now BIGINT, p_now_s BIGINT)
+  RETURNS TABLE (user_id TEXT, system_status_id TEXT, open BOOLEAN, end_time BIGINT, snapshot TEXT, opened_by TEXT,
+                 opened_at BIGINT, sync_on BOOLEAN)
+  LANGUAGE plpgsql VOLATILE AS $fn$
+  #variable_conflict use_column
+  BEGIN
+    PERFORM 1 FROM users u WHERE u.tenant_key = p_tenant AND u.user_id = ANY(p_users) ORDER BY u.user_id FOR NO KEY UPDATE;
+    RETURN QUERY
+      WITH up AS (
+        INSERT INTO user_statuses AS us (tenant_key, user_id, system_status_id, open, end_time, snapshot, opened_by, opened_at, updated_at)
+        SELECT p_tenant, t.u, p_status, true, t.e, p_snapshot, p_app, p_now, p_now
+        FROM unnest(p_users, p_ends) AS t(u, e)
+        ORDER BY t.u COLLATE "C"
+        ON CONFLICT (tenant_key, user_id, system_status_id) DO UPDATE SET
+          snapshot = CASE WHEN us.open AND us.end_time > p_now_s THEN us.snapshot ELSE excluded.snapshot END,
+          opened_at = CASE WHEN us.open AND us.end_time > p_now_s THEN us.opened_at ELSE excluded.opened_at END,
+          open = true, end_time = excluded.end_time, opened_by = excluded.opened_by, updated_at = excluded.updated_at
+        RETURNING us.user_id, us.system_status_id, us.open, us.end_time, us.snapshot, us.opened_by, us.opened_at
+      ), r AS (
+        SELECT * FROM up
+        UNION ALL
+        SELECT x.user_id, x.system_status_id, x.open, x.end_time, x.snapshot, x.opened_by, x.opened_at FROM user_statuses x
+        WHERE x.tenant_key = p_tenant AND x.user_id = ANY(p_users) AND x.system_status_id <> p_status
+      )
+      SELECT r.user_id::text, r.system_status_id::text, r.open, r.end_time, r.snapshot, r.opened_by::text, r.opened_at,
+             COALESCE(sp.sync_on, s.sync_default, true)
+      FROM r
+      LEFT JOIN statuses s ON s.system_status_id = r.system_status_id
+      LEFT JOIN sync_prefs sp ON sp.tenant_key = p_tenant AND sp.user_id = r.user_id AND sp.system_status_id = r.system_status_id
+      ORDER BY r.user_id, r.system_status_id;
+  END
+  $fn$;
+  CREATE FUNCTION larkstatus_close(p_tenant TEXT, p_status TEXT, p_users TEXT[], p_now BIGINT)
+  RETURNS void
+  LANGUAGE plpgsql VOLATILE AS $fn$
+  BEGIN
+    PERFORM 1 FROM users u WHERE u.tenant_key = p_tenant AND u.user_id = ANY(p_users) ORDER BY u.user_id FOR NO KEY UPDATE;
+    UPDATE user_statuses x SET open = false, updated_at = p_now
+    WHERE x.tenant_key = p_tenant AND x.system_status_id = p_status AND x.user_id = ANY(p_users) AND x.open;
+  END
+  $fn$;
   `,
 ];

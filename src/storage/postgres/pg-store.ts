@@ -13,7 +13,11 @@
  *   `openUserStatuses` and `closeUserStatuses` lock the users' rows in one global order (key order,
  *   "C" collation, the order `upsertUsers` writes in too), so concurrent batches on overlapping users
  *   serialize without deadlock, and a close waits for an open that is inserting a row the close
- *   could not see yet. The open itself is one INSERT ... ON CONFLICT DO UPDATE over `unnest`.
+ *   could not see yet. Each is one statement calling a PL/pgSQL function (migration 3) that takes
+ *   the locks, then writes under a fresh snapshot (the open: one INSERT ... ON CONFLICT DO UPDATE
+ *   over `unnest`), so a batch costs one round trip.
+ * - the statements every API call runs (token with its app and tenant, status, id resolution, open,
+ *   close) are named prepared statements: parsed and planned once per connection.
  * - deadlocks and serialization failures (40P01, 40001) retry the whole transaction a few times.
  *
  * pg's errors never leave this file: everything is a StorageError, with `unavailable` set when the
@@ -35,7 +39,16 @@ import type {
 } from "../../domain/model.js";
 import { namesOf } from "../../domain/model.js";
 import { StorageError } from "../errors.js";
-import type { ListPage, OpenEntry, ResolvedId, StatusConflict, StatusWriteResult, Store, UserInput } from "../store.js";
+import type {
+  ListPage,
+  OpenEntry,
+  ResolvedId,
+  StatusConflict,
+  StatusWriteResult,
+  Store,
+  TokenOwner,
+  UserInput,
+} from "../store.js";
 import { PG_MIGRATIONS } from "./migrations.js";
 
 export interface PgStoreOptions {
@@ -124,6 +137,15 @@ function toToken(r: Row): TokenRecord {
     tenant_key: r.tenant_key as string,
     issued_at: r.issued_at as number,
     expires_at: r.expires_at as number,
+  };
+}
+
+function toTenant(r: Row): Tenant {
+  return {
+    tenant_key: r.tenant_key as string,
+    name: decText(r.name as string),
+    api_enabled: r.api_enabled as boolean,
+    sensitive_words: JSON.parse(r.sensitive_words as string) as string[],
   };
 }
 
@@ -284,33 +306,21 @@ const SQL = {
     SELECT count(*) AS n FROM del`,
   /** Serializes the status writers of one tenant; the next statement sees what the previous holder committed. */
   lockTenant: "SELECT 1 FROM tenants WHERE tenant_key = $1 FOR NO KEY UPDATE",
-  /** Serializes open/close batches per user, always in key order (no deadlock between batches). */
-  lockUsers: "SELECT 1 FROM users WHERE tenant_key = $1 AND user_id = ANY($2::text[]) ORDER BY user_id FOR NO KEY UPDATE",
-  openUserStatuses: `
-    WITH up AS (
-      INSERT INTO user_statuses AS us (tenant_key, user_id, system_status_id, open, end_time, snapshot, opened_by, opened_at, updated_at)
-      SELECT $1, t.u, $2, true, t.e, $3, $6, $7::bigint, $7::bigint
-      FROM unnest($4::text[], $5::bigint[]) AS t(u, e)
-      ORDER BY t.u COLLATE "C"
-      ON CONFLICT (tenant_key, user_id, system_status_id) DO UPDATE SET
-        snapshot = CASE WHEN us.open AND us.end_time > $8::bigint THEN us.snapshot ELSE excluded.snapshot END,
-        opened_at = CASE WHEN us.open AND us.end_time > $8::bigint THEN us.opened_at ELSE excluded.opened_at END,
-        open = true, end_time = excluded.end_time, opened_by = excluded.opened_by, updated_at = excluded.updated_at
-      RETURNING us.user_id, us.system_status_id, us.open, us.end_time, us.snapshot, us.opened_by, us.opened_at
-    ), r AS (
-      SELECT * FROM up
-      UNION ALL
-      SELECT user_id, system_status_id, open, end_time, snapshot, opened_by, opened_at FROM user_statuses
-      WHERE tenant_key = $1 AND user_id = ANY($4::text[]) AND system_status_id <> $2
-    )
-    SELECT r.*, COALESCE(sp.sync_on, s.sync_default, true) AS sync_on
-    FROM r
-    LEFT JOIN statuses s ON s.system_status_id = r.system_status_id
-    LEFT JOIN sync_prefs sp ON sp.tenant_key = $1 AND sp.user_id = r.user_id AND sp.system_status_id = r.system_status_id
-    ORDER BY r.user_id, r.system_status_id`,
-  closeUserStatuses: `
-    UPDATE user_statuses SET open = false, updated_at = $4
-    WHERE tenant_key = $1 AND system_status_id = $2 AND user_id = ANY($3::text[]) AND open`,
+  /**
+   * Open and close (migration 3): lock the users' rows in key order (concurrent batches on the same
+   * users serialize, without deadlock), then write under a fresh snapshot; one round trip each.
+   */
+  openUserStatuses: "SELECT * FROM larkstatus_open($1, $2, $3, $4::text[], $5::bigint[], $6, $7::bigint, $8::bigint)",
+  closeUserStatuses: "SELECT larkstatus_close($1, $2, $3::text[], $4::bigint)",
+  tokenOwner: `
+    SELECT t.token, t.kind, t.app_id, t.tenant_key, t.issued_at, t.expires_at,
+           a.app_id AS a_app_id, a.tenant_key AS a_tenant_key, a.secret_hash AS a_secret_hash, a.scopes AS a_scopes,
+           a.enabled AS a_enabled, a.visibility AS a_visibility, a.developer AS a_developer,
+           n.tenant_key AS n_tenant_key, n.name AS n_name, n.api_enabled AS n_api_enabled, n.sensitive_words AS n_sensitive_words
+    FROM tokens t
+    LEFT JOIN apps a ON a.app_id = t.app_id
+    LEFT JOIN tenants n ON n.tenant_key = t.tenant_key
+    WHERE t.token = $1`,
   userStatuses: `
     SELECT us.user_id, us.system_status_id, us.open, us.end_time, us.snapshot, us.opened_by, us.opened_at,
            COALESCE(sp.sync_on, s.sync_default, true) AS sync_on
@@ -411,17 +421,24 @@ export class PgStore implements Store {
     }
   }
 
-  /** One statement outside an explicit transaction. */
-  private async query(what: string, text: string, values: unknown[] = []): Promise<Row[]> {
-    const c = await this.client(what);
-    let broken: Error | undefined;
-    try {
-      return (await c.query(text, values)).rows as Row[];
-    } catch (e) {
-      if (isUnavailable(e)) broken = e as Error;
-      throw this.translate(e, what);
-    } finally {
-      c.release(broken);
+  /**
+   * One statement outside an explicit transaction (so in its own implicit one): a deadlock or
+   * serialization failure retries it. A `name` makes it a prepared statement (parsed and planned
+   * once per connection), for the statements every API call runs.
+   */
+  private async query(what: string, text: string, values: unknown[] = [], name?: string): Promise<Row[]> {
+    for (let attempt = 1; ; attempt++) {
+      const c = await this.client(what);
+      let broken: Error | undefined;
+      try {
+        return (await c.query(name === undefined ? { text, values } : { name, text, values })).rows as Row[];
+      } catch (e) {
+        if (isUnavailable(e)) broken = e as Error;
+        if (!broken && attempt < TX_ATTEMPTS && isRetryable(e)) continue;
+        throw this.translate(e, what);
+      } finally {
+        c.release(broken);
+      }
     }
   }
 
@@ -529,13 +546,7 @@ export class PgStore implements Store {
 
   async getTenant(tenantKey: string): Promise<Tenant | undefined> {
     const [r] = await this.query("read a tenant", "SELECT * FROM tenants WHERE tenant_key = $1", [tenantKey]);
-    if (!r) return undefined;
-    return {
-      tenant_key: r.tenant_key as string,
-      name: decText(r.name as string),
-      api_enabled: r.api_enabled as boolean,
-      sensitive_words: JSON.parse(r.sensitive_words as string) as string[],
-    };
+    return r ? toTenant(r) : undefined;
   }
 
   async upsertApp(app: App): Promise<void> {
@@ -618,6 +629,7 @@ export class PgStore implements Store {
         "resolve user ids",
         "SELECT tenant_key, user_id, name, resigned FROM users WHERE tenant_key = $1 AND user_id = ANY($2::text[])",
         [app.tenant_key, distinct],
+        "resolve_user",
       );
       const byId = new Map(rows.map((r) => [r.user_id as string, r]));
       return ids.map((id) => asUser(byId.get(id)));
@@ -630,6 +642,7 @@ export class PgStore implements Store {
          FROM open_ids o LEFT JOIN users u ON u.tenant_key = o.tenant_key AND u.user_id = o.user_id
          WHERE o.open_id = ANY($1::text[])`,
         [distinct],
+        "resolve_open",
       );
       const byId = new Map(rows.map((r) => [r.open_id as string, r]));
       return ids.map((id): ResolvedId => {
@@ -647,6 +660,7 @@ export class PgStore implements Store {
        FROM union_ids x LEFT JOIN users u ON u.tenant_key = x.tenant_key AND u.user_id = x.user_id
        WHERE x.union_id = ANY($1::text[])`,
       [distinct],
+      "resolve_union",
     );
     const byId = new Map<string, Row[]>();
     for (const r of rows) {
@@ -687,6 +701,21 @@ export class PgStore implements Store {
   async getToken(token: string): Promise<TokenRecord | undefined> {
     const [r] = await this.query("read a token", "SELECT * FROM tokens WHERE token = $1", [token]);
     return r ? toToken(r) : undefined;
+  }
+
+  async tokenOwner(token: string): Promise<TokenOwner | undefined> {
+    const [r] = await this.query("read a token", SQL.tokenOwner, [token], "token_owner");
+    if (!r) return undefined;
+    const prefixed = (p: string): Row => {
+      const out: Row = {};
+      for (const [k, v] of Object.entries(r)) if (k.startsWith(p)) out[k.slice(p.length)] = v;
+      return out;
+    };
+    return {
+      token: toToken(r),
+      app: r.a_app_id === null ? undefined : toApp(prefixed("a_")),
+      tenant: r.n_tenant_key === null ? undefined : toTenant(prefixed("n_")),
+    };
   }
 
   async revokeTokens(appId: string): Promise<void> {
@@ -758,10 +787,12 @@ export class PgStore implements Store {
   }
 
   async getStatus(tenantKey: string, statusId: string, includeDeleted: boolean): Promise<StatusRecord | undefined> {
-    const [r] = await this.query("read a status", "SELECT * FROM statuses WHERE tenant_key = $1 AND system_status_id = $2", [
-      tenantKey,
-      statusId,
-    ]);
+    const [r] = await this.query(
+      "read a status",
+      "SELECT * FROM statuses WHERE tenant_key = $1 AND system_status_id = $2",
+      [tenantKey, statusId],
+      "get_status",
+    );
     if (!r || (r.deleted_at !== null && !includeDeleted)) return undefined;
     return toStatus(r);
   }
@@ -799,21 +830,21 @@ export class PgStore implements Store {
     for (const e of entries) endOf.set(e.user_id, e.end_time);
     const users = [...endOf.keys()];
     for (const u of users) out.set(u, []);
-    const rows = await this.tx(`open status ${statusId}`, async (c) => {
-      await c.query(SQL.lockUsers, [tenantKey, users]);
-      return (
-        await c.query(SQL.openUserStatuses, [
-          tenantKey,
-          statusId,
-          JSON.stringify(snapshot),
-          users,
-          users.map((u) => endOf.get(u)),
-          appId,
-          nowMs,
-          Math.floor(nowMs / 1000),
-        ])
-      ).rows as Row[];
-    });
+    const rows = await this.query(
+      `open status ${statusId}`,
+      SQL.openUserStatuses,
+      [
+        tenantKey,
+        statusId,
+        JSON.stringify(snapshot),
+        users,
+        users.map((u) => endOf.get(u)),
+        appId,
+        nowMs,
+        Math.floor(nowMs / 1000),
+      ],
+      "larkstatus_open",
+    );
     for (const r of rows) out.get(r.user_id as string)?.push(toUserStatus(r));
     return out;
   }
@@ -821,10 +852,7 @@ export class PgStore implements Store {
   async closeUserStatuses(tenantKey: string, statusId: string, userIds: readonly string[], nowMs: number): Promise<void> {
     if (userIds.length === 0) return;
     const users = [...new Set(userIds)];
-    await this.tx(`close status ${statusId}`, async (c) => {
-      await c.query(SQL.lockUsers, [tenantKey, users]);
-      await c.query(SQL.closeUserStatuses, [tenantKey, statusId, users, nowMs]);
-    });
+    await this.query(`close status ${statusId}`, SQL.closeUserStatuses, [tenantKey, statusId, users, nowMs], "larkstatus_close");
   }
 
   async userStatuses(tenantKey: string, userId: string): Promise<UserStatusRow[]> {

@@ -161,7 +161,6 @@ async function main(): Promise<void> {
     target.token = await getToken(target.url);
     const r = await batchLoad(target, plan, durationS);
     await child.stop(15_000);
-    if (process.env.XSTATS) process.stderr.write(child.output().split("\n").filter((l) => l.includes("GROUPSTATS")).join("\n") + "\n");
     process.stdout.write(
       `${driver}: ${r.rps} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, errors ${r.errors} (${connections} connections, ${durationS} s)\n`,
     );

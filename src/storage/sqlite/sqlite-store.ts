@@ -187,7 +187,7 @@ export class SqliteStore implements Store {
       // users dirties ~50 B-tree pages and every commit appends each whole page to the WAL, so the
       // page size is the write volume: measured on the 32-connection batch load, 4 KiB → 1 KiB is
       // about +30% throughput, and 512 B is slower again (deeper trees).
-      this.db.pragma(`page_size = ${process.env.XPAGE ?? 1024}`);
+      this.db.pragma("page_size = 1024");
       this.db.pragma("journal_mode = WAL");
       if (path !== ":memory:") {
         this.db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
@@ -396,7 +396,6 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     await this.group.drain();
-    if (process.env.XSTATS) process.stderr.write(`GROUPSTATS ${JSON.stringify(this.group.stats)}\n`);
     await this.checkpointer?.stop();
     this.checkpointer = undefined;
     if (this.db.open) this.db.close();

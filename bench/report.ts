@@ -62,7 +62,8 @@ export interface BenchResult {
   rounds: Array<{ round: number; larkstatus: LoadResult; ceiling: LoadResult; ratio: number }>;
   summary: { larkstatus: Summary; ceiling: Summary; ratio: number; ratioMedianOfRounds: number };
   rss: { throughputPeakMb: number; followUpPeakMb: number; ceilingPeakMb: number };
-  halfRate: { targetRps: number; paced: LoadResult; autocannon: LoadResult };
+  /** `ceilingPaced`: the ceiling under the same paced load (absent in results before 2026-11-24). */
+  halfRate: { targetRps: number; paced: LoadResult; autocannon: LoadResult; ceilingPaced?: LoadResult };
   token: LoadResult & { sameToken: boolean };
   createList: {
     iterations: number;
@@ -212,6 +213,12 @@ function resultSection(r: LoadedResult, wider?: LoadedResult): string {
     `| half the peak rate, ${int(r.halfRate.targetRps)} req/s, evenly paced | p50 ${fmt(hp.latency.p50)} ms, p99 ${fmt(hp.latency.p99)} ms ` +
       `(from the due time; from the send: p50 ${fmt(hp.serviceLatency?.p50 ?? Number.NaN)}, p99 ${fmt(hp.serviceLatency?.p99 ?? Number.NaN)}); achieved ${int(hp.rps)} req/s |`,
   );
+  const cp = r.halfRate.ceilingPaced;
+  if (cp) {
+    L.push(
+      `| the ceiling at the same rate, evenly paced (what the machine and client alone give) | p50 ${fmt(cp.latency.p50)} ms, p99 ${fmt(cp.latency.p99)} ms; achieved ${int(cp.rps)} req/s |`,
+    );
+  }
   L.push(
     `| half the peak rate, autocannon \`overallRate\` (per-second bursts) | p50 ${fmt(ha.latency.p50)} ms, p99 ${fmt(ha.latency.p99)} ms; achieved ${int(ha.rps)} req/s |`,
   );

@@ -3,11 +3,24 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import v8 from "node:v8";
 import { ConfigError, loadConfig, USAGE } from "./config.js";
 import { parseSeed, SeedError } from "./seed/load.js";
 import { openStore, type RunningServer, startServer } from "./server.js";
 import { StorageError } from "./storage/errors.js";
 import { pgTarget } from "./storage/postgres/pg-store.js";
+
+/**
+ * V8 lets the old generation grow up to 4× its live size between major collections; under a
+ * sustained batch load the garbage of requests waiting for their commit is promoted and piles up.
+ * Measured at 1,000,000 users (bench scaling): peak RSS 220 MB by default, 153 MB with growth
+ * capped at 50%, with the same live heap (~35 MB). A `--heap-growing-percent` on the node command
+ * line wins.
+ */
+export const HEAP_GROWING_PERCENT = 50;
+if (!process.execArgv.some((a) => /^--heap[-_]growing[-_]percent/.test(a))) {
+  v8.setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+}
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string };

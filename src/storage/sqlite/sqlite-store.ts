@@ -730,10 +730,10 @@ export class SqliteStore implements Store {
     for (const e of entries) lastEnd.set(e.user_id, e.end_time);
     const users = [...lastEnd.keys()];
     return this.group.write(() => {
-      // A snapshot is written once per (status, version); rows refer to it by version.
-      if (!this.snapshots.has(`${statusId}|${snapshot.version}`)) {
-        s.insertSnapshot.run(statusId, snapshot.version, JSON.stringify(snapshot));
-      }
+      // A snapshot is stored once per (status, version); rows refer to it by version. Written in
+      // this call's savepoint whether or not it is cached, so a row never outlives its snapshot if
+      // the call rolls back (a conflicting insert is a no-op that dirties no page).
+      s.insertSnapshot.run(statusId, snapshot.version, JSON.stringify(snapshot));
       const written: Array<[string, number, number]> = [];
       for (let i = 0; i < users.length; i += CHUNK) {
         const chunk = users.slice(i, i + CHUNK);

@@ -46,6 +46,7 @@ export async function startServer(
     } else if (await store.isEmpty()) {
       seeded = await loadSeedFile(config.defaultSeed, seedDeps);
     }
+    if (seeded) await store.refreshStatistics();
     // With --redis, rate limits are shared by every instance; while Redis is unreachable each
     // instance falls back to its own counters and /readyz reports it.
     let rateLimiter: RateLimiter | undefined;

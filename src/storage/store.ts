@@ -68,6 +68,12 @@ export interface Store {
   close(): Promise<void>;
   /** True when no tenant exists yet (first start). */
   isEmpty(): Promise<boolean>;
+  /**
+   * After a bulk load (a seed): lets the database's query planner see the new row counts.
+   * PostgreSQL plans with the statistics of (nearly) empty tables until autovacuum runs ANALYZE,
+   * which measured 2× slower batches; SQLite's plans here do not depend on statistics.
+   */
+  refreshStatistics(): Promise<void>;
   /** The per-database secret that signs page tokens: `candidate` is stored on first use, then the stored one wins. */
   serverSecret(candidate: string): Promise<string>;
 

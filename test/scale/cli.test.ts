@@ -31,6 +31,27 @@ test(
   },
 );
 
+test(
+  "start-up with a seed on PostgreSQL refreshes the planner statistics of the seeded tables",
+  { skip: TEST_PG_URL ? false : "TEST_PG_URL is not set" },
+  async () => {
+    const url = await freshPgUrl();
+    const server = await startServerProcess(["--db", url, "--seed", join(ROOT, "test", "fixtures", "seed.yaml")], 30_000);
+    try {
+      const [users, reltuples] = await withPgClient(async (c) => {
+        const n = Number((await c.query("SELECT count(*) AS n FROM users")).rows[0]?.n);
+        const r = Number((await c.query("SELECT reltuples FROM pg_class WHERE oid = 'users'::regclass")).rows[0]?.reltuples);
+        return [n, r];
+      }, url);
+      assert.ok(users > 0);
+      // -1 until the table has been analyzed.
+      assert.equal(reltuples, users);
+    } finally {
+      assert.equal(await server.stop(), 0);
+    }
+  },
+);
+
 test("start-up against an unreachable PostgreSQL fails fast with a message naming it", async () => {
   await assert.rejects(startServerProcess(["--db", "postgres://larkstatus:x@127.0.0.1:1/larkstatus"], 30_000), (e: Error) => {
     assert.match(e.message, /exited with 1/);

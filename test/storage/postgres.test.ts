@@ -566,6 +566,27 @@ describe("PgStore on PostgreSQL", { skip: SKIP }, () => {
     }
   });
 
+  test("refreshStatistics gives the planner the seeded row counts (ANALYZE), which a fresh table lacks", async () => {
+    const { store, url } = await seeded();
+    try {
+      await store.upsertUsers(
+        TA,
+        Array.from({ length: 300 }, (_, i) => userIn(`stat-${i}`)),
+      );
+      const reltuples = () =>
+        withPgClient(
+          async (c) => Number((await c.query("SELECT reltuples FROM pg_class WHERE oid = 'users'::regclass")).rows[0]?.reltuples),
+          url,
+        );
+      // Never analyzed: PostgreSQL does not know the count (-1) until autovacuum gets to it.
+      assert.equal(await reltuples(), -1);
+      await store.refreshStatistics();
+      assert.equal(await reltuples(), 300);
+    } finally {
+      await store.close();
+    }
+  });
+
   test("the hot path is one round trip per store call: a 50-user open, its close, a token with its owner", async () => {
     const { store } = await seeded();
     try {

@@ -62,6 +62,8 @@ export interface PgStoreOptions {
 const MIGRATE_LOCK = 0x4c41524b;
 /** Users per statement in upsertUsers. */
 const USER_CHUNK = 2000;
+/** The tables a seed writes, in the order refreshStatistics analyzes them. */
+const SEEDED_TABLES = ["tenants", "apps", "users", "open_ids", "union_ids", "sync_prefs", "statuses", "status_names"] as const;
 /** Attempts of a transaction that fails with a deadlock or a serialization failure. */
 const TX_ATTEMPTS = 4;
 
@@ -514,6 +516,10 @@ export class PgStore implements Store {
     if (this.ended) return;
     this.ended = true;
     await this.pool.end();
+  }
+
+  async refreshStatistics(): Promise<void> {
+    for (const table of SEEDED_TABLES) await this.query("refresh planner statistics", `ANALYZE ${table}`);
   }
 
   async isEmpty(): Promise<boolean> {

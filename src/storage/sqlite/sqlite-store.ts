@@ -401,6 +401,10 @@ export class SqliteStore implements Store {
     if (this.db.open) this.db.close();
   }
 
+  async refreshStatistics(): Promise<void> {
+    // Every statement on the hot path is a primary-key or unique-index lookup: nothing to refresh.
+  }
+
   async isEmpty(): Promise<boolean> {
     return this.group.read(() => this.s.anyTenant.get() === undefined);
   }

@@ -51,6 +51,16 @@ export function unionId(userId: string, tenantKey = ACME): string {
  */
 export const TEST_DRIVER = process.env.LARKSTATUS_TEST_DRIVER === "postgres" ? "postgres" : "sqlite";
 
+/** `store.openUserStatuses` on a status the test knows is live: a refusal fails the test. */
+export async function openOk(
+  store: Store,
+  ...args: Parameters<Store["openUserStatuses"]>
+): Promise<NonNullable<Awaited<ReturnType<Store["openUserStatuses"]>>>> {
+  const rows = await store.openUserStatuses(...args);
+  assert.ok(rows, "openUserStatuses refused a status the test expects to be live");
+  return rows;
+}
+
 export async function testStore(): Promise<Store> {
   if (TEST_DRIVER === "sqlite") return new SqliteStore("sqlite::memory:");
   const { freshPgUrl } = await import("./pg.js");

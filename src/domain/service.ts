@@ -334,7 +334,9 @@ export class StatusService {
     });
     const rows = entries.length
       ? await this.store.openUserStatuses(caller.tenant.tenant_key, statusId, snapshotOf(status), entries, caller.app.app_id, now)
-      : new Map();
+      : new Map<string, never>();
+    // Deleted by a concurrent call between our check and our write: nothing was opened.
+    if (!rows) throw invalidField("system_status_id", "no such system status in this tenant", statusId);
     const nowS = Math.floor(now / 1000);
     return userList.map((e, i) => {
       const w = who[i] as (typeof who)[number];

@@ -122,7 +122,9 @@ export interface Store {
   /**
    * Opens `statusId` for each entry (in order; a later entry for the same user wins). A row that is
    * still open and unexpired keeps its snapshot and takes the new end_time; otherwise the row takes
-   * `snapshot`. Returns, per distinct user, all of that user's rows after the write.
+   * `snapshot`. Returns, per distinct user, all of that user's rows after the write; or undefined,
+   * having written nothing, when `statusId` is not a live status of the tenant at the time of the
+   * write (deleted since the caller checked, or unknown).
    */
   openUserStatuses(
     tenantKey: string,
@@ -131,7 +133,7 @@ export interface Store {
     entries: readonly OpenEntry[],
     appId: string,
     nowMs: number,
-  ): Promise<Map<string, UserStatusRow[]>>;
+  ): Promise<Map<string, UserStatusRow[]> | undefined>;
   /** Closes `statusId` for the users (closing what is not open is a no-op). */
   closeUserStatuses(tenantKey: string, statusId: string, userIds: readonly string[], nowMs: number): Promise<void>;
   /** Every row of one user (for the effective status and, later, the admin API). */

@@ -436,6 +436,23 @@ describe("batch_open: other tenants and unknown statuses", () => {
     });
   });
 
+  test("a status deleted between the liveness check and the write is not opened → 2005001", async () => {
+    await withApp(async (t) => {
+      const tok = await t.token();
+      // A concurrent delete lands after the service checked the status and before the store writes.
+      const store = t.store;
+      const realOpen = store.openUserStatuses.bind(store);
+      store.openUserStatuses = async (...args) => {
+        assert.equal(await store.deleteStatus(ACME, LEAVE, t.clock.now()), true);
+        return realOpen(...args);
+      };
+      const res = await openRaw(t, tok, LEAVE, [{ user_id: openId("u001"), end_time: String(nowS(t) + 60) }]);
+      assertError(res, invalid("system_status_id"));
+      store.openUserStatuses = realOpen;
+      assert.deepEqual(await store.userStatuses(ACME, "u001"), []);
+    });
+  });
+
   test("unknown, malformed and other-tenant status ids → 2005001 on system_status_id", async () => {
     await withApp(async (t) => {
       const tok = await t.token();

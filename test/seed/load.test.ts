@@ -31,6 +31,7 @@ import {
   INITECH,
   LEAVE,
   NARROW_APP,
+  openOk,
   T0,
   TEST_SCRYPT_N,
   TRIP,
@@ -424,7 +425,8 @@ describe("ids and users", () => {
       await loadSeedFile(FIXTURE_SEED, deps);
       const trip = await store.getStatus(ACME, TRIP, false);
       assert.ok(trip);
-      const rows = await store.openUserStatuses(
+      const rows = await openOk(
+        store,
         ACME,
         TRIP,
         snapshotOf(trip),
@@ -439,7 +441,8 @@ describe("ids and users", () => {
       assert.equal(rows.get("u001")?.find((r) => r.system_status_id === TRIP)?.sync_on, true);
       const leave = await store.getStatus(ACME, LEAVE, false);
       assert.ok(leave);
-      const other = await store.openUserStatuses(
+      const other = await openOk(
+        store,
         ACME,
         LEAVE,
         snapshotOf(leave),

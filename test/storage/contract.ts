@@ -17,6 +17,7 @@ import {
   withDefaults,
 } from "../../src/domain/model.js";
 import type { ResolvedId, StatusWriteResult, Store, UserInput } from "../../src/storage/store.js";
+import { openOk } from "../helpers.js";
 
 /** Optional capabilities of a driver under test. */
 export interface ContractHooks {
@@ -734,7 +735,7 @@ export function storageContract(name: string, makeStore: () => Promise<Store>, h
         "a new row takes the snapshot, end_time, app and time",
         withStore(async (store) => {
           const { a } = await setup(store);
-          const rows = await store.openUserStatuses(TA, ID(1), snapshotOf(a), [{ user_id: "u1", end_time: T0_S + 3600 }], A1, T0);
+          const rows = await openOk(store, TA, ID(1), snapshotOf(a), [{ user_id: "u1", end_time: T0_S + 3600 }], A1, T0);
           assert.deepEqual([...rows.keys()], ["u1"]);
           assert.deepEqual(rows.get("u1"), [
             {
@@ -757,30 +758,16 @@ export function storageContract(name: string, makeStore: () => Promise<Store>, h
         "re-open of a still-open, unexpired row keeps the old snapshot and takes the new end_time",
         withStore(async (store) => {
           const { a } = await setup(store);
-          await store.openUserStatuses(TA, ID(1), snapshotOf(a), [{ user_id: "u1", end_time: T0_S + 3600 }], A1, T0);
+          await openOk(store, TA, ID(1), snapshotOf(a), [{ user_id: "u1", end_time: T0_S + 3600 }], A1, T0);
           const a2 = created(await store.updateStatus(TA, status(1, "A-v2", 1, { color: "RED" }), T0 + 1000));
-          const rows = await store.openUserStatuses(
-            TA,
-            ID(1),
-            snapshotOf(a2),
-            [{ user_id: "u1", end_time: T0_S + 7200 }],
-            A1,
-            T0 + 2000,
-          );
+          const rows = await openOk(store, TA, ID(1), snapshotOf(a2), [{ user_id: "u1", end_time: T0_S + 7200 }], A1, T0 + 2000);
           const r = rowOf(rows.get("u1"), ID(1));
           assert.deepEqual(r.snapshot, snapshotOf(a));
           assert.equal(r.snapshot.version, 1);
           assert.equal(r.end_time, T0_S + 7200);
           assert.equal(r.open, true);
           // A shorter end_time is taken as well.
-          const again = await store.openUserStatuses(
-            TA,
-            ID(1),
-            snapshotOf(a2),
-            [{ user_id: "u1", end_time: T0_S + 60 }],
-            A1,
-            T0 + 3000,
-          );
+          const again = await openOk(store, TA, ID(1), snapshotOf(a2), [{ user_id: "u1", end_time: T0_S + 60 }], A1, T0 + 3000);
           assert.equal(rowOf(again.get("u1"), ID(1)).end_time, T0_S + 60);
           assert.equal(rowOf(again.get("u1"), ID(1)).snapshot.title, "A");
         }),
@@ -790,9 +777,10 @@ export function storageContract(name: string, makeStore: () => Promise<Store>, h
         "re-open after expiry takes the new snapshot (end_time == now counts as expired)",
         withStore(async (store) => {
           const { a } = await setup(store);
-          await store.openUserStatuses(TA, ID(1), snapshotOf(a), [{ user_id: "u1", end_time: T0_S + 60 }], A1, T0);
+          await openOk(store, TA, ID(1), snapshotOf(a), [{ user_id: "u1", end_time: T0_S + 60 }], A1, T0);
           const a2 = created(await store.updateStatus(TA, status(1, "A-v2", 1), T0 + 1000));
-          const rows = await store.openUserStatuses(
+          const rows = await openOk(
+            store,
             TA,
             ID(1),
             snapshotOf(a2),
@@ -813,18 +801,11 @@ export function storageContract(name: string, makeStore: () => Promise<Store>, h
         "re-open after a close takes the new snapshot",
         withStore(async (store) => {
           const { a } = await setup(store);
-          await store.openUserStatuses(TA, ID(1), snapshotOf(a), [{ user_id: "u1", end_time: T0_S + 3600 }], A1, T0);
+          await openOk(store, TA, ID(1), snapshotOf(a), [{ user_id: "u1", end_time: T0_S + 3600 }], A1, T0);
           await store.closeUserStatuses(TA, ID(1), ["u1"], T0 + 500);
           assert.equal(rowOf(await store.userStatuses(TA, "u1"), ID(1)).open, false);
           const a2 = created(await store.updateStatus(TA, status(1, "A-v2", 1), T0 + 1000));
-          const rows = await store.openUserStatuses(
-            TA,
-            ID(1),
-            snapshotOf(a2),
-            [{ user_id: "u1", end_time: T0_S + 3600 }],
-            A1,
-            T0 + 2000,
-          );
+          const rows = await openOk(store, TA, ID(1), snapshotOf(a2), [{ user_id: "u1", end_time: T0_S + 3600 }], A1, T0 + 2000);
           const r = rowOf(rows.get("u1"), ID(1));
           assert.equal(r.open, true);
           assert.deepEqual(r.snapshot, snapshotOf(a2));
@@ -836,7 +817,8 @@ export function storageContract(name: string, makeStore: () => Promise<Store>, h
         "a later entry for the same user in one batch wins; the result has one entry per distinct user",
         withStore(async (store) => {
           const { a } = await setup(store);
-          const rows = await store.openUserStatuses(
+          const rows = await openOk(
+            store,
             TA,
             ID(1),
             snapshotOf(a),
@@ -860,15 +842,8 @@ export function storageContract(name: string, makeStore: () => Promise<Store>, h
         "the result holds all of the user's rows, each with its own snapshot",
         withStore(async (store) => {
           const { a, b } = await setup(store);
-          await store.openUserStatuses(TA, ID(2), snapshotOf(b), [{ user_id: "u1", end_time: T0_S + 500 }], A1, T0);
-          const rows = await store.openUserStatuses(
-            TA,
-            ID(1),
-            snapshotOf(a),
-            [{ user_id: "u1", end_time: T0_S + 900 }],
-            A1,
-            T0 + 1,
-          );
+          await openOk(store, TA, ID(2), snapshotOf(b), [{ user_id: "u1", end_time: T0_S + 500 }], A1, T0);
+          const rows = await openOk(store, TA, ID(1), snapshotOf(a), [{ user_id: "u1", end_time: T0_S + 900 }], A1, T0 + 1);
           const all = rows.get("u1") ?? [];
           assert.deepEqual(all.map((r) => r.system_status_id).sort(), [ID(1), ID(2)]);
           assert.equal(rowOf(all, ID(1)).snapshot.priority, 1);
@@ -885,7 +860,8 @@ export function storageContract(name: string, makeStore: () => Promise<Store>, h
           await store.upsertUsers(TA, [
             userInput(TA, "u2", "Bo Chen", [appA1, appA2, appA3], { resigned: true, sync_off: [ID(1)] }),
           ]);
-          const r1 = await store.openUserStatuses(
+          const r1 = await openOk(
+            store,
             TA,
             ID(1),
             snapshotOf(a),
@@ -898,7 +874,7 @@ export function storageContract(name: string, makeStore: () => Promise<Store>, h
           );
           assert.equal(rowOf(r1.get("u1"), ID(1)).sync_on, true, "default true");
           assert.equal(rowOf(r1.get("u2"), ID(1)).sync_on, false, "user preference off");
-          const r2 = await store.openUserStatuses(TA, ID(2), snapshotOf(b), [{ user_id: "u1", end_time: T0_S + 60 }], A1, T0);
+          const r2 = await openOk(store, TA, ID(2), snapshotOf(b), [{ user_id: "u1", end_time: T0_S + 60 }], A1, T0);
           assert.equal(rowOf(r2.get("u1"), ID(2)).sync_on, false, "status default false");
           // The status default is read live: a patch turning it on applies to existing rows.
           created(await store.updateStatus(TA, status(2, "B", 2, { is_open_by_default: true }), T0 + 1));
@@ -911,7 +887,8 @@ export function storageContract(name: string, makeStore: () => Promise<Store>, h
         withStore(async (store) => {
           const { a, b } = await setup(store);
           // u1 and u3 have no other row and no preference: their rows come from the write itself.
-          const first = await store.openUserStatuses(
+          const first = await openOk(
+            store,
             TA,
             ID(2),
             snapshotOf(b),
@@ -928,20 +905,30 @@ export function storageContract(name: string, makeStore: () => Promise<Store>, h
           assert.equal(rowOf(first.get("u1"), ID(2)).end_time, T0_S + 70, "the last entry wins");
           for (const u of ["u1", "u3"]) assert.deepEqual(first.get(u), await store.userStatuses(TA, u), u);
           // A re-open a minute later keeps snapshot and opened_at, takes the new end_time.
-          const again = await store.openUserStatuses(
-            TA,
-            ID(2),
-            snapshotOf(b),
-            [{ user_id: "u3", end_time: T0_S + 120 }],
-            A2,
-            T0 + 1000,
-          );
+          const again = await openOk(store, TA, ID(2), snapshotOf(b), [{ user_id: "u3", end_time: T0_S + 120 }], A2, T0 + 1000);
           assert.deepEqual(again.get("u3"), await store.userStatuses(TA, "u3"));
           assert.equal(rowOf(again.get("u3"), ID(2)).opened_at, T0);
           assert.equal(rowOf(again.get("u3"), ID(2)).opened_by, A2);
           // u1 now also opens status 1: both rows come back.
-          const both = await store.openUserStatuses(TA, ID(1), snapshotOf(a), [{ user_id: "u1", end_time: T0_S + 60 }], A1, T0);
+          const both = await openOk(store, TA, ID(1), snapshotOf(a), [{ user_id: "u1", end_time: T0_S + 60 }], A1, T0);
           assert.deepEqual((both.get("u1") ?? []).map((r) => r.system_status_id).sort(), [ID(1), ID(2)]);
+        }),
+      );
+
+      test(
+        "an open of a deleted or unknown status is refused (undefined) and writes nothing",
+        withStore(async (store) => {
+          const { a } = await setup(store);
+          assert.equal(await store.deleteStatus(TA, ID(1), T0 + 1), true);
+          const entries = [{ user_id: "u1", end_time: T0_S + 60 }];
+          assert.equal(await store.openUserStatuses(TA, ID(1), snapshotOf(a), entries, A1, T0 + 2), undefined);
+          assert.equal(await store.openUserStatuses(TA, ID(99), snapshotOf(a), entries, A1, T0 + 2), undefined);
+          // Another tenant's status is not this tenant's.
+          assert.equal(await store.openUserStatuses(TB, ID(2), snapshotOf(a), entries, A1, T0 + 2), undefined);
+          assert.deepEqual(await store.userStatuses(TA, "u1"), []);
+          assert.deepEqual(await store.userStatuses(TB, "u1"), []);
+          // A live status still opens.
+          assert.equal((await openOk(store, TA, ID(2), snapshotOf(a), entries, A1, T0 + 2)).size, 1);
         }),
       );
 
@@ -955,7 +942,7 @@ export function storageContract(name: string, makeStore: () => Promise<Store>, h
             ...ids.map((user_id) => ({ user_id, end_time: T0_S + 60 })),
             { user_id: "bulk-000", end_time: T0_S + 999 },
           ];
-          const opened = await store.openUserStatuses(TA, ID(1), snapshotOf(a), entries, A1, T0);
+          const opened = await openOk(store, TA, ID(1), snapshotOf(a), entries, A1, T0);
           assert.equal(opened.size, 130);
           assert.equal(rowOf(opened.get("bulk-000"), ID(1)).end_time, T0_S + 999);
           assert.equal(rowOf(await store.userStatuses(TA, "bulk-129"), ID(1)).open, true);
@@ -969,7 +956,8 @@ export function storageContract(name: string, makeStore: () => Promise<Store>, h
         "closeUserStatuses closes, is idempotent, and ignores users without the status",
         withStore(async (store) => {
           const { a, b } = await setup(store);
-          await store.openUserStatuses(
+          await openOk(
+            store,
             TA,
             ID(1),
             snapshotOf(a),
@@ -980,7 +968,7 @@ export function storageContract(name: string, makeStore: () => Promise<Store>, h
             A1,
             T0,
           );
-          await store.openUserStatuses(TA, ID(2), snapshotOf(b), [{ user_id: "u1", end_time: T0_S + 3600 }], A1, T0);
+          await openOk(store, TA, ID(2), snapshotOf(b), [{ user_id: "u1", end_time: T0_S + 3600 }], A1, T0);
           await store.closeUserStatuses(TA, ID(1), ["u1", "nobody"], T0 + 10);
           await store.closeUserStatuses(TA, ID(1), ["u1"], T0 + 20);
           const u1 = await store.userStatuses(TA, "u1");
@@ -997,7 +985,7 @@ export function storageContract(name: string, makeStore: () => Promise<Store>, h
         "a deleted status keeps the rows of users who show it, and they can be closed",
         withStore(async (store) => {
           const { a } = await setup(store);
-          await store.openUserStatuses(TA, ID(1), snapshotOf(a), [{ user_id: "u1", end_time: T0_S + 3600 }], A1, T0);
+          await openOk(store, TA, ID(1), snapshotOf(a), [{ user_id: "u1", end_time: T0_S + 3600 }], A1, T0);
           assert.equal(await store.deleteStatus(TA, ID(1), T0 + 1), true);
           const r = rowOf(await store.userStatuses(TA, "u1"), ID(1));
           assert.equal(r.open, true);
@@ -1024,7 +1012,7 @@ export function storageContract(name: string, makeStore: () => Promise<Store>, h
           const a = created(await store.createStatus(TA, status(1, "A", 1, { i18n_title: { en_us: "A-en" } }), T0, 10));
           created(await store.createStatus(TA, status(2, "B", 2), T0, 10));
           assert.equal(await store.deleteStatus(TA, ID(2), T0 + 1), true);
-          await store.openUserStatuses(TA, ID(1), snapshotOf(a), [{ user_id: "u1", end_time: T0_S + 3600 }], A1, T0);
+          await openOk(store, TA, ID(1), snapshotOf(a), [{ user_id: "u1", end_time: T0_S + 3600 }], A1, T0);
 
           store = await reopen(store);
           await store.migrate();

@@ -629,6 +629,7 @@ describe("PgStore on PostgreSQL", { skip: SKIP }, () => {
           ),
         );
         assert.equal(openCalls, 1);
+        assert.ok(rows);
         assert.equal(rows.size, 50);
         assert.ok([...rows.values()].every((r) => r.length === 1 && r[0]?.open === true));
         const [, closeCalls] = await counted(() => store.closeUserStatuses(TA, s.status.system_status_id, users, T0 + 1));

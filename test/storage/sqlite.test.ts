@@ -235,6 +235,21 @@ describe("SqliteStore specifics", () => {
     const statusId = "7000000000000000004";
     try {
       await store.upsertTenant({ tenant_key: T, name: "T", api_enabled: true, sensitive_words: [] });
+      const created = await store.createStatus(
+        T,
+        {
+          system_status_id: statusId,
+          title: "s",
+          i18n_title: {},
+          icon_key: "Coffee",
+          color: "BLUE",
+          priority: 1,
+          sync_setting: { is_open_by_default: true, title: "t", i18n_title: {}, explain: "e", i18n_explain: {} },
+        },
+        1,
+        10,
+      );
+      assert.equal(created.ok, true);
       const long = "L".repeat(60);
       const snapshot = {
         title: long,
@@ -248,7 +263,7 @@ describe("SqliteStore specifics", () => {
         user_id: `user-${String(i).padStart(16, "0")}`,
         end_time: 2_000_000_000,
       }));
-      await store.openUserStatuses(T, statusId, snapshot, entries, "cli_0000000000000004", 1_000);
+      assert.ok(await store.openUserStatuses(T, statusId, snapshot, entries, "cli_0000000000000004", 1_000));
       assert.deepEqual((await store.userStatuses(T, "user-0000000000000007"))[0]?.snapshot, snapshot);
     } finally {
       await store.close();

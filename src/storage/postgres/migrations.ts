@@ -117,6 +117,12 @@ export const PG_MIGRATIONS: readonly string[] = [
   LANGUAGE plpgsql VOLATILE AS $fn$
   #variable_conflict use_column
   BEGIN
+    -- A status deleted since the caller checked is not opened: FOR SHARE waits for a delete in
+    -- flight (its UPDATE holds the row) and then sees its result; a delete waits for this open.
+    PERFORM 1 FROM statuses s WHERE s.tenant_key = p_tenant AND s.system_status_id = p_status AND s.deleted_at IS NULL FOR SHARE;
+    IF NOT FOUND THEN
+      RETURN;
+    END IF;
     PERFORM 1 FROM users u WHERE u.tenant_key = p_tenant AND u.user_id = ANY(p_users) ORDER BY u.user_id FOR NO KEY UPDATE;
     RETURN QUERY
       WITH up AS (

@@ -828,7 +828,7 @@ export class PgStore implements Store {
     entries: readonly OpenEntry[],
     appId: string,
     nowMs: number,
-  ): Promise<Map<string, UserStatusRow[]>> {
+  ): Promise<Map<string, UserStatusRow[]> | undefined> {
     const out = new Map<string, UserStatusRow[]>();
     if (entries.length === 0) return out;
     // A later entry for the same user wins; the result lists users in order of first appearance.
@@ -851,6 +851,8 @@ export class PgStore implements Store {
       ],
       "larkstatus_open",
     );
+    // Every user gets at least its own row back, unless the function refused a status that is not live.
+    if (rows.length === 0) return undefined;
     for (const r of rows) out.get(r.user_id as string)?.push(toUserStatus(r));
     return out;
   }

@@ -364,6 +364,9 @@ export class SqliteStore implements Store {
          FROM json_each(?) j LEFT JOIN users u ON u.tenant_key = ? AND u.user_id = j.value`,
       ),
       syncDefault: db.prepare("SELECT sync_default FROM statuses WHERE system_status_id = ?").pluck(),
+      liveStatus: db
+        .prepare("SELECT 1 FROM statuses WHERE tenant_key = ? AND system_status_id = ? AND deleted_at IS NULL")
+        .pluck(),
       anyTenant: db.prepare("SELECT 1 FROM tenants LIMIT 1"),
       getMeta: db.prepare("SELECT value FROM meta WHERE key = ?"),
       insertMeta: db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING"),
@@ -717,7 +720,7 @@ export class SqliteStore implements Store {
     entries: readonly OpenEntry[],
     appId: string,
     nowMs: number,
-  ): Promise<Map<string, UserStatusRow[]>> {
+  ): Promise<Map<string, UserStatusRow[]> | undefined> {
     const s = this.s;
     const params = {
       tenant_key: tenantKey,
@@ -734,6 +737,9 @@ export class SqliteStore implements Store {
     for (const e of entries) lastEnd.set(e.user_id, e.end_time);
     const users = [...lastEnd.keys()];
     return this.group.write(() => {
+      // Checked in the same savepoint as the write: a status deleted since the caller's check is
+      // not opened (store calls run one at a time in this process).
+      if (s.liveStatus.get(tenantKey, statusId) === undefined) return undefined;
       // A snapshot is stored once per (status, version); rows refer to it by version. Written in
       // this call's savepoint whether or not it is cached, so a row never outlives its snapshot if
       // the call rolls back (a conflicting insert is a no-op that dirties no page).

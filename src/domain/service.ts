@@ -26,6 +26,7 @@ import {
   toWire,
   type UpdateField,
   type UserIdType,
+  type UserStatusRow,
   withDefaults,
 } from "./model.js";
 import { decodePageToken, encodePageToken } from "./page-token.js";
@@ -334,7 +335,7 @@ export class StatusService {
     });
     const rows = entries.length
       ? await this.store.openUserStatuses(caller.tenant.tenant_key, statusId, snapshotOf(status), entries, caller.app.app_id, now)
-      : new Map<string, never>();
+      : new Map<string, UserStatusRow[]>();
     // Deleted by a concurrent call between our check and our write: nothing was opened.
     if (!rows) throw invalidField("system_status_id", "no such system status in this tenant", statusId);
     const nowS = Math.floor(now / 1000);

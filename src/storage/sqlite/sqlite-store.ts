@@ -148,6 +148,14 @@ function openSql(n: number): string {
     RETURNING user_id, snapshot_version, opened_at`;
 }
 
+/** A user's rows with the sync toggle resolved (the user's preference, else the status's default). */
+const USER_STATUS_ROWS = `
+  SELECT us.user_id, us.system_status_id, us.open, us.end_time, us.snapshot_version, us.opened_by, us.opened_at,
+         COALESCE(sp.sync_on, s.sync_default, 1) AS sync_on
+  FROM user_statuses us
+  LEFT JOIN statuses s ON s.system_status_id = us.system_status_id
+  LEFT JOIN sync_prefs sp ON sp.tenant_key = us.tenant_key AND sp.user_id = us.user_id AND sp.system_status_id = us.system_status_id`;
+
 /** Closes `n` users: parameters are (updated_at, tenant_key, system_status_id, user_id × n). */
 function closeSql(n: number): string {
   return `UPDATE user_statuses SET open = 0, updated_at = ?
@@ -331,21 +339,9 @@ export class SqliteStore implements Store {
            SELECT user_id FROM sync_prefs WHERE tenant_key = @tenant_key AND user_id IN (SELECT value FROM json_each(@users))`,
         )
         .pluck(),
-      userStatuses: db.prepare(
-        `SELECT us.user_id, us.system_status_id, us.open, us.end_time, us.snapshot_version, us.opened_by, us.opened_at,
-                COALESCE(sp.sync_on, s.sync_default, 1) AS sync_on
-         FROM user_statuses us
-         LEFT JOIN statuses s ON s.system_status_id = us.system_status_id
-         LEFT JOIN sync_prefs sp ON sp.tenant_key = us.tenant_key AND sp.user_id = us.user_id AND sp.system_status_id = us.system_status_id
-         WHERE us.tenant_key = ? AND us.user_id = ?`,
-      ),
+      userStatuses: db.prepare(`${USER_STATUS_ROWS} WHERE us.tenant_key = ? AND us.user_id = ?`),
       manyUserStatuses: db.prepare(
-        `SELECT us.user_id, us.system_status_id, us.open, us.end_time, us.snapshot_version, us.opened_by, us.opened_at,
-                COALESCE(sp.sync_on, s.sync_default, 1) AS sync_on
-         FROM user_statuses us
-         LEFT JOIN statuses s ON s.system_status_id = us.system_status_id
-         LEFT JOIN sync_prefs sp ON sp.tenant_key = us.tenant_key AND sp.user_id = us.user_id AND sp.system_status_id = us.system_status_id
-         WHERE us.tenant_key = ? AND us.user_id IN (SELECT value FROM json_each(?))`,
+        `${USER_STATUS_ROWS} WHERE us.tenant_key = ? AND us.user_id IN (SELECT value FROM json_each(?))`,
       ),
       resolveOpen: db.prepare(
         `SELECT j.key AS i, o.app_id, o.tenant_key AS id_tenant, u.tenant_key, u.user_id, u.name, u.resigned
@@ -363,9 +359,9 @@ export class SqliteStore implements Store {
         `SELECT j.key AS i, u.tenant_key, u.user_id, u.name, u.resigned
          FROM json_each(?) j LEFT JOIN users u ON u.tenant_key = ? AND u.user_id = j.value`,
       ),
-      syncDefault: db.prepare("SELECT sync_default FROM statuses WHERE system_status_id = ?").pluck(),
-      liveStatus: db
-        .prepare("SELECT 1 FROM statuses WHERE tenant_key = ? AND system_status_id = ? AND deleted_at IS NULL")
+      /** The status's default sync toggle (0/1) if it is live, else undefined. */
+      liveSyncDefault: db
+        .prepare("SELECT sync_default FROM statuses WHERE tenant_key = ? AND system_status_id = ? AND deleted_at IS NULL")
         .pluck(),
       anyTenant: db.prepare("SELECT 1 FROM tenants LIMIT 1"),
       getMeta: db.prepare("SELECT value FROM meta WHERE key = ?"),
@@ -738,8 +734,10 @@ export class SqliteStore implements Store {
     const users = [...lastEnd.keys()];
     return this.group.write(() => {
       // Checked in the same savepoint as the write: a status deleted since the caller's check is
-      // not opened (store calls run one at a time in this process).
-      if (s.liveStatus.get(tenantKey, statusId) === undefined) return undefined;
+      // not opened (store calls run one at a time in this process). The same read gives the
+      // default toggle of the users who have no preference of their own.
+      const syncDefault = s.liveSyncDefault.get(tenantKey, statusId) as number | undefined;
+      if (syncDefault === undefined) return undefined;
       // A snapshot is stored once per (status, version); rows refer to it by version. Written in
       // this call's savepoint whether or not it is cached, so a row never outlives its snapshot if
       // the call rolls back (a conflicting insert is a no-op that dirties no page).
@@ -762,10 +760,6 @@ export class SqliteStore implements Store {
         for (const r of rows) out.get(r.user_id)?.push(this.toUserStatus(r));
       }
       // Everyone else has exactly the row just written, with the status's default toggle.
-      const status = this.statuses.get(`${tenantKey}|${statusId}`);
-      const syncDefault = status
-        ? status.sync_setting.is_open_by_default
-        : (s.syncDefault.get(statusId) as number | undefined) !== 0;
       for (const [userId, version, openedAt] of written) {
         if (more.has(userId)) continue;
         out.set(userId, [
@@ -777,7 +771,7 @@ export class SqliteStore implements Store {
             snapshot: this.snapshotOf(statusId, version),
             opened_by: appId,
             opened_at: openedAt,
-            sync_on: syncDefault,
+            sync_on: syncDefault === 1,
           },
         ]);
       }

@@ -5,7 +5,7 @@
  */
 import { Agent, request as httpRequest } from "node:http";
 import autocannon from "autocannon";
-import { openIdOf } from "./seed.js";
+import { APP_ID, APP_SECRET, openIdOf } from "./seed.js";
 
 export const PAIRS = 20;
 export const BATCH = 50;
@@ -18,6 +18,66 @@ export interface Target {
   url: string;
   token: string;
   statusId: string;
+}
+
+/** A failure of the benchmark itself (a server that answers wrongly), reported without a stack. */
+export class BenchFailure extends Error {}
+
+// ---------------------------------------------------------------- setup calls
+
+/** A JSON request over a fresh connection (setup calls only; the load uses autocannon). */
+export function call(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  token?: string,
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const u = new URL(path, base);
+  const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: u.hostname,
+        port: u.port,
+        method,
+        path: u.pathname + u.search,
+        agent: false,
+        timeout: 10_000,
+        headers: {
+          ...(payload ? { "content-type": "application/json", "content-length": String(payload.length) } : {}),
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString();
+          try {
+            resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) as Record<string, unknown> });
+          } catch {
+            reject(new Error(`${method} ${path}: HTTP ${res.statusCode}, not JSON: ${text.slice(0, 300)}`));
+          }
+        });
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error(`${method} ${path}: timed out`)));
+    req.on("error", reject);
+    req.end(payload);
+  });
+}
+
+/** A tenant_access_token for the bench app. */
+export async function getToken(base: string): Promise<string> {
+  const r = await call(base, "POST", "/open-apis/auth/v3/tenant_access_token/internal", {
+    app_id: APP_ID,
+    app_secret: APP_SECRET,
+  });
+  if (r.status !== 200 || r.json.code !== 0 || typeof r.json.tenant_access_token !== "string") {
+    throw new BenchFailure(`token request failed: HTTP ${r.status} ${JSON.stringify(r.json)}`);
+  }
+  return r.json.tenant_access_token;
 }
 
 // ---------------------------------------------------------------- latency

@@ -6,12 +6,11 @@
  * `.cpuprofile` stays in the output directory (open it in Chrome DevTools → Performance).
  */
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
-import { request as httpRequest } from "node:http";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { batchLoad, makePlan, type Target } from "./load.js";
+import { batchLoad, getToken, makePlan, type Target } from "./load.js";
 import { killAllChildrenNow, ROOT, spawnLarkstatus } from "./procs.js";
-import { APP_ID, APP_SECRET, analyze, dropAllDbs, freshDb, seed } from "./seed.js";
+import { analyze, dropAllDbs, freshDb, seed } from "./seed.js";
 
 const USAGE = `npm run bench:profile -- [options]
 
@@ -82,36 +81,6 @@ function table(title: string, m: Map<string, number>, totalMs: number, top: numb
     `\n${title}`,
     ...rows.map(([name, ms]) => `${((100 * ms) / totalMs).toFixed(1).padStart(6)}%  ${ms.toFixed(0).padStart(7)} ms  ${name}`),
   ].join("\n");
-}
-
-function getToken(base: string): Promise<string> {
-  const u = new URL("/open-apis/auth/v3/tenant_access_token/internal", base);
-  const body = JSON.stringify({ app_id: APP_ID, app_secret: APP_SECRET });
-  return new Promise((res, rej) => {
-    const req = httpRequest(
-      {
-        host: u.hostname,
-        port: u.port,
-        method: "POST",
-        path: u.pathname,
-        agent: false,
-        headers: { "content-type": "application/json" },
-      },
-      (r) => {
-        let text = "";
-        r.on("data", (c: Buffer) => {
-          text += c.toString();
-        });
-        r.on("end", () => {
-          const json = JSON.parse(text) as { tenant_access_token?: string };
-          if (json.tenant_access_token) res(json.tenant_access_token);
-          else rej(new Error(`token request failed: ${text}`));
-        });
-      },
-    );
-    req.on("error", rej);
-    req.end(body);
-  });
 }
 
 async function main(): Promise<void> {

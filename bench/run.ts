@@ -14,9 +14,11 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import {
   BATCH,
+  BenchFailure,
   batchLoad,
+  call,
+  getToken,
   LatencyRecorder,
-  type LatencySummary,
   type LoadResult,
   makePlan,
   PAIRS,
@@ -175,8 +177,6 @@ const median = (xs: number[]): number => {
 const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-class BenchFailure extends Error {}
-
 /** Fails the run loudly when a measurement saw any error. */
 function assertNoErrors(r: LoadResult, what: string): void {
   if (r.errors === 0) return;
@@ -186,60 +186,6 @@ function assertNoErrors(r: LoadResult, what: string): void {
       `socket errors ${b.socketErrors}, timeouts ${b.timeouts}). First responses:\n` +
       r.errorSamples.map((s) => `  HTTP ${s.status} [${s.why}] ${s.body}`).join("\n"),
   );
-}
-
-/** A JSON request over a fresh connection (setup calls only; the load uses autocannon). */
-function call(
-  base: string,
-  method: string,
-  path: string,
-  body?: unknown,
-  token?: string,
-): Promise<{ status: number; json: Record<string, unknown> }> {
-  const u = new URL(path, base);
-  const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      {
-        host: u.hostname,
-        port: u.port,
-        method,
-        path: u.pathname + u.search,
-        agent: false,
-        timeout: 10_000,
-        headers: {
-          ...(payload ? { "content-type": "application/json", "content-length": String(payload.length) } : {}),
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => {
-          const text = Buffer.concat(chunks).toString();
-          try {
-            resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) as Record<string, unknown> });
-          } catch {
-            reject(new Error(`${method} ${path}: HTTP ${res.statusCode}, not JSON: ${text.slice(0, 300)}`));
-          }
-        });
-      },
-    );
-    req.on("timeout", () => req.destroy(new Error(`${method} ${path}: timed out`)));
-    req.on("error", reject);
-    req.end(payload);
-  });
-}
-
-async function getToken(base: string): Promise<string> {
-  const r = await call(base, "POST", "/open-apis/auth/v3/tenant_access_token/internal", {
-    app_id: APP_ID,
-    app_secret: APP_SECRET,
-  });
-  if (r.status !== 200 || r.json.code !== 0 || typeof r.json.tenant_access_token !== "string") {
-    throw new BenchFailure(`token request failed: HTTP ${r.status} ${JSON.stringify(r.json)}`);
-  }
-  return r.json.tenant_access_token;
 }
 
 async function startLarkstatus(dbUrl: string): Promise<{ child: Child; url: string; listeningMs: number }> {
@@ -288,18 +234,7 @@ async function timeStartup(kind: "node" | "npm", dbUrl: string): Promise<Startup
 }
 
 /** A sequential loop of create → list → delete; per-op latency. */
-async function createList(
-  target: Target,
-  iterations: number,
-  maxSeconds: number,
-): Promise<{
-  iterations: number;
-  seconds: number;
-  create: LatencySummary;
-  list: LatencySummary;
-  delete: LatencySummary;
-  errors: number;
-}> {
+async function createList(target: Target, iterations: number, maxSeconds: number): Promise<BenchResult["createList"]> {
   const base = "/open-apis/personal_settings/v1/system_statuses";
   const rec = { create: new LatencyRecorder(10_000), list: new LatencyRecorder(10_000), delete: new LatencyRecorder(10_000) };
   let errors = 0;

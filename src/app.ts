@@ -45,6 +45,17 @@ function malformedJson(): Error {
   return Object.assign(new Error("request body is not valid JSON"), { code: "LARKSTATUS_MALFORMED_JSON", statusCode: 400 });
 }
 
+/**
+ * [ours] A query string where a repeated parameter reads as its first occurrence (as Go's
+ * `url.Values.Get` does): `?user_id_type=user_id&user_id_type=open_id` is `user_id`. Every check reads
+ * the same single value, so the scope check (99991672) still runs before validation (2005001).
+ */
+export function firstValues(query: string): Record<string, string> {
+  const out: Record<string, string> = Object.create(null);
+  for (const [k, v] of new URLSearchParams(query)) if (!(k in out)) out[k] = v;
+  return out;
+}
+
 /** A matcher for "this path exists with another method" (405 instead of 404). */
 function knownPathMatcher(urls: readonly string[]): (path: string) => boolean {
   const res = urls.map((u) => new RegExp(`^${u.replace(/:[a-z_]+/g, "[^/]+")}$`));
@@ -60,7 +71,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
     // Longer than any request line Node accepts, so an oversized id reaches validation (2005001)
     // instead of falling through to the not-found handler.
-    routerOptions: { maxParamLength: 65_536 },
+    routerOptions: { maxParamLength: 65_536, querystringParser: firstValues },
   });
   const service = new StatusService({ store, clock, ids });
   const limiter: RateLimiter = deps.rateLimit === "vendor" ? (deps.rateLimiter ?? new MemoryRateLimiter(clock)) : noRateLimit;

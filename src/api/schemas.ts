@@ -5,6 +5,19 @@
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
 import { COLORS, ICON_KEYS, UPDATE_FIELDS, USER_ID_TYPES } from "../domain/model.js";
 
+/**
+ * The format of every free-text string a client sends: well-formed Unicode (no unpaired surrogate,
+ * e.g. a JSON `"\ud800"` escape alone). Such text has no UTF-8 form, so SQLite would store U+FFFD in
+ * its place (two different titles becoming one name) and PostgreSQL would refuse it; it is 2005001
+ * naming the field instead. Registered on every Ajv instance by src/http/validation.ts.
+ */
+export const TEXT_FORMAT = "well-formed-unicode";
+
+/** A string a client sends: every one of them is well-formed text (see TEXT_FORMAT). */
+export function Text(options: Parameters<typeof Type.String>[0] = {}) {
+  return Type.String({ ...options, format: TEXT_FORMAT });
+}
+
 /** A string enum as plain JSON Schema `enum` (clean errors and OpenAPI, unlike a union of literals). */
 export function StringEnum<const T extends readonly string[]>(values: T, options: { description?: string } = {}) {
   return Type.Unsafe<T[number]>({ type: "string", enum: [...values], ...options });
@@ -38,7 +51,7 @@ export const ErrorEnvelope = Type.Object(
 );
 
 const title = (max: number, what: string) =>
-  Type.String({ minLength: 1, maxLength: max, description: `${what}: 1-${max} weighted characters (CJK counts 2)` });
+  Text({ minLength: 1, maxLength: max, description: `${what}: 1-${max} weighted characters (CJK counts 2)` });
 
 export const I18nTitle = (max: number, what: string) =>
   Type.Object({
@@ -80,12 +93,27 @@ export const CreateBody = Type.Object({
 });
 export type CreateBody = Static<typeof CreateBody>;
 
+/** A patch property: any value here; validated like create's property only when named. */
+function namedOnly(property: keyof typeof StatusProperties) {
+  return Type.Optional(
+    Type.Unknown({ description: `validated with the rules of create's \`${property}\` only when update_fields names it` }),
+  );
+}
+
 /**
  * patch: the outer shape only. Each field named in update_fields is validated against
- * StatusProperties by the handler; fields not named are neither validated nor applied.
+ * StatusProperties by the handler; fields not named are neither validated nor applied. The
+ * properties are declared (any value) so that unknown ones are dropped like everywhere else.
  */
 export const PatchBody = Type.Object({
-  system_status: Type.Object({}, { additionalProperties: true }),
+  system_status: Type.Object({
+    title: namedOnly("title"),
+    i18n_title: namedOnly("i18n_title"),
+    icon_key: namedOnly("icon_key"),
+    color: namedOnly("color"),
+    priority: namedOnly("priority"),
+    sync_setting: namedOnly("sync_setting"),
+  } satisfies Record<keyof typeof StatusProperties, unknown>),
   update_fields: Type.Array(StringEnum(UPDATE_FIELDS), { minItems: 1 }),
 });
 export type PatchBody = Static<typeof PatchBody>;
@@ -131,8 +159,8 @@ export type UserIdTypeQuery = Static<typeof UserIdTypeQuery>;
 export const BatchOpenBody = Type.Object({
   user_list: Type.Array(
     Type.Object({
-      user_id: Type.String(),
-      end_time: Type.Union([Type.String(), Type.Integer()], {
+      user_id: Text(),
+      end_time: Type.Union([Text(), Type.Integer()], {
         description: "Unix seconds, as a string or a number; in (now, now + 365 days]",
       }),
     }),
@@ -142,7 +170,7 @@ export const BatchOpenBody = Type.Object({
 export type BatchOpenBody = Static<typeof BatchOpenBody>;
 
 export const BatchCloseBody = Type.Object({
-  user_list: Type.Array(Type.String(), { minItems: 1, maxItems: 50 }),
+  user_list: Type.Array(Text(), { minItems: 1, maxItems: 50 }),
 });
 export type BatchCloseBody = Static<typeof BatchCloseBody>;
 
@@ -159,7 +187,7 @@ export const ListData = Type.Object({
   page_token: Type.Optional(Type.String()),
 });
 
-export const TokenBody = Type.Object({ app_id: Type.String(), app_secret: Type.String() });
+export const TokenBody = Type.Object({ app_id: Text(), app_secret: Text() });
 export type TokenBody = Static<typeof TokenBody>;
 
 export const TenantTokenResponse = Type.Object({

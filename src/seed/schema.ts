@@ -1,7 +1,27 @@
 /** The seed file format (product.md, "Seed file"): the public fixture format, JSON or YAML. */
-import { type Static, Type } from "@sinclair/typebox";
+import { type Static, type TSchema, Type } from "@sinclair/typebox";
 import { StatusProperties, StringEnum } from "../api/schemas.js";
 import { ICON_KEYS } from "../domain/model.js";
+
+/**
+ * `schema` with every object closed (`additionalProperties: false`) at any depth. The API ignores
+ * unknown fields (and drops them before storing anything); a seed is a file someone wrote, so an
+ * unknown field there is a typo the loader names, even inside `i18n_title`.
+ */
+function closed<T extends TSchema>(schema: T): T {
+  const visit = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(visit);
+    if (v === null || typeof v !== "object") return v;
+    const out: Record<string | symbol, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = visit(x);
+    for (const sym of Object.getOwnPropertySymbols(v)) out[sym] = (v as Record<symbol, unknown>)[sym];
+    if (out.type === "object" && out.properties !== undefined && out.additionalProperties === undefined) {
+      out.additionalProperties = false;
+    }
+    return out;
+  };
+  return visit(schema) as T;
+}
 
 const UserIdString = Type.String({ pattern: "^[A-Za-z0-9_-]{1,64}$", description: "employee id: 1-64 of [A-Za-z0-9_-]" });
 
@@ -35,11 +55,11 @@ export const SeedStatus = Type.Object(
   {
     system_status_id: Type.Optional(Type.String({ pattern: "^[0-9]{19}$" })),
     title: StatusProperties.title,
-    i18n_title: Type.Optional(StatusProperties.i18n_title),
+    i18n_title: Type.Optional(closed(StatusProperties.i18n_title)),
     icon_key: StringEnum(ICON_KEYS),
     color: Type.Optional(StatusProperties.color),
     priority: Type.Optional(StatusProperties.priority),
-    sync_setting: Type.Optional(StatusProperties.sync_setting),
+    sync_setting: Type.Optional(closed(StatusProperties.sync_setting)),
   },
   { additionalProperties: false },
 );

@@ -51,6 +51,8 @@ export type UserIdType = (typeof USER_ID_TYPES)[number];
 export const SCOPE_STATUS_UPDATE = "personal_settings:status:system_status_update";
 export const SCOPE_STATUS_OPERATE = "personal_settings:status:system_status_operate";
 export const SCOPE_EMPLOYEE_ID = "contact:user.employee_id:readonly";
+/** Every scope larkstatus knows: the ones its endpoints require. An app may hold only these. */
+export const KNOWN_SCOPES = [SCOPE_STATUS_UPDATE, SCOPE_STATUS_OPERATE, SCOPE_EMPLOYEE_ID] as const;
 
 export const MAX_LIVE_STATUSES = 10;
 export const MIN_PRIORITY = 0;

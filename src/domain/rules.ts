@@ -6,6 +6,7 @@ import { invalidField } from "../errors/codes.js";
 import {
   I18N_KEYS,
   type I18nText,
+  KNOWN_SCOPES,
   MAX_END_TIME_AHEAD_S,
   type OpenResult,
   SYNC_EXPLAIN_MAX_WEIGHT,
@@ -14,7 +15,19 @@ import {
   TITLE_MAX_WEIGHT,
   type UserStatusRow,
 } from "./model.js";
+import { didYouMean } from "./suggest.js";
 import { weightedLength } from "./weighted-length.js";
+
+/**
+ * Why `scope` cannot be granted to an app, or undefined when it can: larkstatus knows only the
+ * scopes its endpoints require, so anything else is a typo that would surface much later as a
+ * 99991672. The one check of every surface that grants scopes (seed files, later the admin API).
+ */
+export function unknownScopeRule(scope: string): string | undefined {
+  if ((KNOWN_SCOPES as readonly string[]).includes(scope)) return undefined;
+  const hint = didYouMean(scope, KNOWN_SCOPES, (s) => [s, s.slice(s.lastIndexOf(":") + 1)]);
+  return `unknown scope${hint}; the known scopes are ${KNOWN_SCOPES.join(", ")}`;
+}
 
 /** Throws 2005001 naming `field` unless `text` has a weighted length in 1..max. */
 export function checkWeighted(field: string, text: string, max: number): void {

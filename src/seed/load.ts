@@ -4,15 +4,15 @@
  * seed twice leaves the same state (statuses match by id, or by title when the seed gives none).
  */
 import { readFile } from "node:fs/promises";
-import { Ajv } from "ajv";
+import type { ErrorObject } from "ajv";
 import { parse as parseYaml } from "yaml";
 import type { IdGenerator } from "../domain/ids.js";
 import { deriveOpenId, deriveUnionId } from "../domain/ids.js";
 import { type App, I18N_KEYS, MAX_LIVE_STATUSES, type SystemStatus, toWire, withDefaults } from "../domain/model.js";
-import { checkSyncSetting, checkTitles, containsSensitiveWord } from "../domain/rules.js";
+import { checkSyncSetting, checkTitles, containsSensitiveWord, unknownScopeRule } from "../domain/rules.js";
 import { hashSecret, verifySecret } from "../domain/secrets.js";
-import { ApiError } from "../errors/codes.js";
-import { jsonPath } from "../http/validation.js";
+import { ApiError, violationValue } from "../errors/codes.js";
+import { instanceSegments, jsonPath, newAjv, ruleOf, valueAt } from "../http/validation.js";
 import type { Store, UserInput } from "../storage/store.js";
 import { SeedFile, type SeedTenant } from "./schema.js";
 
@@ -21,13 +21,21 @@ export class SeedError extends Error {
     readonly file: string,
     readonly path: string,
     readonly rule: string,
+    /** The offending value as the file has it, when one is at `path` (echoed in the message). */
+    readonly value?: unknown,
   ) {
-    super(`${file}: ${path === "" ? "(root)" : path}: ${rule}`);
+    super(`${file}: ${path === "" ? "(root)" : path}: ${rule}${value === undefined ? "" : ` (got ${shown(value)})`}`);
     this.name = "SeedError";
   }
 }
 
-const ajv = new Ajv({ allErrors: false, strict: false, coerceTypes: false });
+/** A value as a seed error echoes it: JSON (strings quoted), cut to 80 characters. */
+function shown(value: unknown): string {
+  const text = violationValue(typeof value === "string" ? JSON.stringify(value) : value);
+  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
+}
+
+const ajv = newAjv({ coerceTypes: false });
 const validateSeed = ajv.compile(SeedFile);
 
 /** Reports progress of long imports; `done` of `total` users written. */
@@ -54,34 +62,35 @@ export interface SeedSummary {
 /** Parses and validates a seed file's text (JSON or YAML) without touching any store. */
 export function parseSeed(file: string, text: string): SeedFile {
   let doc: unknown;
+  const json = /\.json$/i.test(file);
   try {
-    doc = /\.json$/i.test(file) ? JSON.parse(text) : parseYaml(text);
+    doc = json ? JSON.parse(text) : parseYaml(text);
   } catch (e) {
-    throw new SeedError(file, "", `not valid ${/\.json$/i.test(file) ? "JSON" : "YAML"}: ${(e as Error).message.split("\n")[0]}`);
+    // The YAML library's message carries the line, the column and a code frame pointing at the
+    // error: kept whole (several lines).
+    throw new SeedError(file, "", `not valid ${json ? "JSON" : "YAML"}: ${(e as Error).message.trimEnd()}`);
   }
   if (!validateSeed(doc)) {
-    const err = (validateSeed.errors ?? [])[0];
-    const segs = (err?.instancePath ?? "").split("/").slice(1);
-    if (err?.keyword === "required") segs.push(String((err.params as { missingProperty: string }).missingProperty));
-    if (err?.keyword === "additionalProperties")
+    const err = (validateSeed.errors ?? [])[0] as ErrorObject;
+    const segs = instanceSegments(err);
+    const value = valueAt(doc, segs);
+    if (err.keyword === "required") segs.push(String((err.params as { missingProperty: string }).missingProperty));
+    if (err.keyword === "additionalProperties")
       segs.push(String((err.params as { additionalProperty: string }).additionalProperty));
     const rule =
-      err?.keyword === "additionalProperties"
-        ? "unknown field"
-        : err?.keyword === "required"
-          ? "is required"
-          : err?.keyword === "enum"
-            ? `must be one of ${JSON.stringify((err.params as { allowedValues: unknown[] }).allowedValues)}`
-            : (err?.message ?? "is invalid");
-    throw new SeedError(file, jsonPath(segs), rule);
+      err.keyword === "additionalProperties" ? "unknown field" : err.keyword === "required" ? "is required" : ruleOf(err);
+    // A missing or unknown field has no value worth echoing; an object or array is named by its path.
+    const echo =
+      err.keyword === "required" || err.keyword === "additionalProperties" || typeof value === "object" ? undefined : value;
+    throw new SeedError(file, jsonPath(segs), rule, echo);
   }
   checkSemantics(file, doc);
   return doc;
 }
 
 function checkSemantics(file: string, seed: SeedFile): void {
-  const fail = (path: string, rule: string): never => {
-    throw new SeedError(file, path, rule);
+  const fail = (path: string, rule: string, value?: unknown): never => {
+    throw new SeedError(file, path, rule, value);
   };
   const tenantKeys = new Set<string>();
   const appIds = new Set<string>();
@@ -116,6 +125,10 @@ function checkSemantics(file: string, seed: SeedFile): void {
       const ap = `${tp}.apps[${ai}]`;
       if (appIds.has(a.app_id)) fail(`${ap}.app_id`, `duplicate app_id ${a.app_id}`);
       appIds.add(a.app_id);
+      a.scopes.forEach((scope, si) => {
+        const rule = unknownScopeRule(scope);
+        if (rule) fail(`${ap}.scopes[${si}]`, rule, scope);
+      });
       if (Array.isArray(a.visibility)) {
         a.visibility.forEach((uid, vi) => {
           if (!userIds.has(uid)) fail(`${ap}.visibility[${vi}]`, `user ${uid} is not a user of this tenant`);

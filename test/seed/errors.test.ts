@@ -398,7 +398,9 @@ function assertNames(e: SeedError, file: string, path: string, rule: RegExp): vo
   assert.equal(e.file, file);
   assert.equal(e.path, path, e.message);
   assert.match(e.rule, rule);
-  assert.equal(e.message, `${file}: ${path === "" ? "(root)" : path}: ${e.rule}`);
+  const head = `${file}: ${path === "" ? "(root)" : path}: ${e.rule}`;
+  if (e.value === undefined) assert.equal(e.message, head);
+  else assert.ok(e.message.startsWith(`${head} (got `) && e.message.endsWith(")"), e.message);
 }
 
 describe("seed validation (parseSeed)", () => {
@@ -431,11 +433,102 @@ describe("seed validation (parseSeed)", () => {
     );
   });
 
-  test("malformed YAML → (root) and the parser's message with its position", () => {
+  test("malformed YAML → (root) and the parser's message with its position and code frame", () => {
     const e = seedError(() => parseSeed("broken.yaml", "tenants:\n  - tenant_key: [unclosed\n    name: x\n"));
     assertNames(e, "broken.yaml", "", /^not valid YAML: /);
     assert.ok(e.message.startsWith("broken.yaml: (root): not valid YAML"), e.message);
     assert.match(e.message, /line \d+/);
+    // The library's code frame: the offending source line, then a caret under the column.
+    const lines = e.message.split("\n");
+    assert.ok(lines.length >= 3, e.message);
+    assert.ok(
+      lines.some((l) => /^\s*\^/.test(l)),
+      `expected a caret line in:\n${e.message}`,
+    );
+    assert.ok(
+      lines.some((l) => l.includes("tenant_key: [unclosed") || l.includes("name: x")),
+      e.message,
+    );
+  });
+
+  test("a schema error echoes the offending value (strings quoted, cut to 80 characters)", () => {
+    const d = base();
+    d.tenants[0].tenant_key = "ACME";
+    const e = seedError(() => parseSeed("v.json", JSON.stringify(d)));
+    assert.equal(e.value, "ACME");
+    assert.ok(e.message.endsWith(' (got "ACME")'), e.message);
+    const d2 = base();
+    d2.tenants[0].system_statuses[0].priority = 12;
+    assert.ok(seedError(() => parseSeed("v.json", JSON.stringify(d2))).message.endsWith(" (got 12)"));
+    const d3 = base();
+    d3.tenants[0].users[0].user_id = "x".repeat(300);
+    const m = seedError(() => parseSeed("v.json", JSON.stringify(d3))).message;
+    assert.ok(m.endsWith("…)") && m.length < 300, m);
+    // A missing or unknown field echoes nothing.
+    const d4 = base();
+    d4.tenants[0].colour = "red";
+    const e4 = seedError(() => parseSeed("v.json", JSON.stringify(d4)));
+    assert.equal(e4.value, undefined);
+    assert.equal(e4.message, "v.json: tenants[0].colour: unknown field");
+  });
+
+  test("an unknown scope is refused at load with a did-you-mean and the value", () => {
+    const cases: Array<[string, RegExp]> = [
+      ["personal_settings:status:system_status_updte", /did you mean "personal_settings:status:system_status_update"/],
+      ["system_status_updte", /did you mean "personal_settings:status:system_status_update"/],
+      ["personal_settings:status:system_status_operat", /did you mean "personal_settings:status:system_status_operate"/],
+      ["contact:user.employee_id:read", /did you mean "contact:user.employee_id:readonly"/],
+      ["im:message", /^unknown scope; the known scopes are /],
+    ];
+    for (const [scope, rule] of cases) {
+      const d = base();
+      d.tenants[0].apps[0].scopes.push(scope);
+      const e = seedError(() => parseSeed("s.json", JSON.stringify(d)));
+      assertNames(e, "s.json", "tenants[0].apps[0].scopes[1]", rule);
+      assert.equal(e.value, scope);
+      assert.ok(e.message.includes(JSON.stringify(scope)), e.message);
+      assert.match(
+        e.rule,
+        /the known scopes are personal_settings:status:system_status_update, personal_settings:status:system_status_operate, contact:user\.employee_id:readonly$/,
+      );
+    }
+  });
+
+  test("unknown fields inside a seed status's i18n texts are refused, not stored", () => {
+    for (const [mutate, path] of [
+      [
+        (d: Doc) => (d.tenants[0].system_statuses[0].i18n_title.fr_fr = "Voyage"),
+        "tenants[0].system_statuses[0].i18n_title.fr_fr",
+      ],
+      [
+        (d: Doc) => (d.tenants[0].system_statuses[0].sync_setting = { nope: 1 }),
+        "tenants[0].system_statuses[0].sync_setting.nope",
+      ],
+      [
+        (d: Doc) => (d.tenants[0].system_statuses[0].sync_setting = { i18n_explain: { de_de: "x" } }),
+        "tenants[0].system_statuses[0].sync_setting.i18n_explain.de_de",
+      ],
+    ] as Array<[(d: Doc) => void, string]>) {
+      const d = base();
+      mutate(d);
+      assertNames(
+        seedError(() => parseSeed("u.json", JSON.stringify(d))),
+        "u.json",
+        path,
+        /^unknown field$/,
+      );
+    }
+  });
+
+  test("a title that is not well-formed Unicode is refused naming its path", () => {
+    const d = base();
+    d.tenants[0].system_statuses[0].i18n_title.en_us = "trip\ud800";
+    assertNames(
+      seedError(() => parseSeed("w.json", JSON.stringify(d))),
+      "w.json",
+      "tenants[0].system_statuses[0].i18n_title.en_us",
+      /must be well-formed Unicode text/,
+    );
   });
 
   test("malformed JSON → (root)", () => {

@@ -3,9 +3,11 @@
  * environment twin; flags win. Validated once, typed, and frozen.
  */
 import { parseArgs } from "node:util";
+import { closest, didYouMean } from "./domain/suggest.js";
 
 export type RateLimitMode = "vendor" | "off";
-export type Command = "serve" | "migrate" | "help";
+export type Command = "serve" | "migrate" | "help" | "version";
+const COMMANDS: readonly Command[] = ["serve", "migrate", "help", "version"];
 
 export interface Config {
   command: Command;
@@ -51,7 +53,8 @@ export const USAGE = `larkstatus: a self-hostable Feishu/Lark personal_settings 
 Usage:
   larkstatus [serve] [options]     run the server (default command)
   larkstatus migrate [--db URL]    create or upgrade the database schema, then exit
-  larkstatus help                  show this help
+  larkstatus help                  show this help (also --help, -h, or after any command)
+  larkstatus version               print the version (also --version, -v)
 
 Options (each has an environment twin):
   --port P          LARKSTATUS_PORT        port to listen on (default 3000; 0 picks a free port)
@@ -67,28 +70,41 @@ Options (each has an environment twin):
   --log-level L     LARKSTATUS_LOG_LEVEL   fatal|error|warn|info|debug|trace|silent (default info)
 `;
 
+/** The command-line options: every setting's flag, plus --help and --version. */
+const OPTIONS = {
+  ...(Object.fromEntries(Object.values(SETTINGS).map((s) => [s.flag, { type: "string" }])) as Record<
+    (typeof SETTINGS)[keyof typeof SETTINGS]["flag"],
+    { type: "string" }
+  >),
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean", short: "v" },
+} as const;
+
+/** parseArgs's own messages, made to name the flag, suggest the closest one and say what to do. */
+function argsError(e: Error & { code?: string }): ConfigError {
+  const flags = Object.keys(OPTIONS);
+  if (e.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+    const name = /Unknown option '(-{1,2}[^']*)'/.exec(e.message)?.[1] ?? "";
+    const hint = closest(name.replace(/^-+/, "").split("=")[0] ?? "", flags);
+    return new ConfigError(
+      `unknown option ${name}${hint === undefined ? "" : ` (did you mean --${hint}?)`}; "larkstatus help" lists the options`,
+    );
+  }
+  if (e.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+    const name = /'(?:-\w, )?(--[\w-]+)/.exec(e.message)?.[1];
+    if (name && /argument missing/.test(e.message)) return new ConfigError(`option ${name} needs a value, e.g. ${name} VALUE`);
+    if (name) return new ConfigError(`option ${name} takes no value`);
+  }
+  return new ConfigError(e.message);
+}
+
 /** Builds the configuration from argv (without node and script) and an environment. */
 export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, defaultSeed: string): Config {
-  let parsed: ReturnType<typeof parseArgs>;
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>;
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        port: { type: "string" },
-        host: { type: "string" },
-        db: { type: "string" },
-        "db-pool": { type: "string" },
-        redis: { type: "string" },
-        seed: { type: "string" },
-        "rate-limit": { type: "string" },
-        "log-level": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
+    parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: OPTIONS });
   } catch (e) {
-    throw new ConfigError((e as Error).message);
+    throw argsError(e as Error);
   }
   const values = parsed.values as Record<string, string | boolean | undefined>;
   const pick = (key: keyof typeof SETTINGS): string | undefined => {
@@ -102,9 +118,9 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, defa
 
   const positional = parsed.positionals;
   if (positional.length > 1) throw new ConfigError(`unexpected arguments: ${positional.slice(1).join(" ")}`);
-  const cmd = values.help ? "help" : (positional[0] ?? "serve");
-  if (cmd !== "serve" && cmd !== "migrate" && cmd !== "help") {
-    throw new ConfigError(`unknown command "${cmd}" (expected serve, migrate or help)`);
+  const cmd = values.help ? "help" : values.version ? "version" : (positional[0] ?? "serve");
+  if (!(COMMANDS as readonly string[]).includes(cmd)) {
+    throw new ConfigError(`unknown command "${cmd}"${didYouMean(cmd, COMMANDS)}; the commands are ${COMMANDS.join(", ")}`);
   }
 
   const portText = pick("port") as string;
@@ -136,7 +152,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, defa
     throw new ConfigError(`--log-level / LARKSTATUS_LOG_LEVEL must be one of ${LOG_LEVELS.join("|")}, got "${logLevel}"`);
   }
   return Object.freeze({
-    command: cmd,
+    command: cmd as Command,
     port,
     host: pick("host") as string,
     db,

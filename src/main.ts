@@ -5,7 +5,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import v8 from "node:v8";
 import { ConfigError, loadConfig, USAGE } from "./config.js";
-import { parseSeed, SeedError } from "./seed/load.js";
+import { bannerText, demoCredentials, displayPath } from "./banner.js";
+import { SeedError } from "./seed/load.js";
 import { openStore, type RunningServer, startServer } from "./server.js";
 import { StorageError } from "./storage/errors.js";
 import { pgTarget } from "./storage/postgres/pg-store.js";
@@ -36,21 +37,14 @@ function progressBar(done: number, total: number): void {
   if (done === total) process.stderr.write("\n");
 }
 
-/** The credentials to show: the seed's first app, if the seed file can be read. */
-function demoCredentials(seedFile: string): { app_id: string; app_secret: string } | undefined {
-  try {
-    const seed = parseSeed(seedFile, readFileSync(seedFile, "utf8"));
-    const app = seed.tenants.flatMap((t) => t.apps ?? [])[0];
-    return app ? { app_id: app.app_id, app_secret: app.app_secret } : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 async function main(): Promise<number> {
   const config = loadConfig(process.argv.slice(2), process.env, join(root, "examples", "seed.yaml"));
   if (config.command === "help") {
     process.stdout.write(USAGE);
+    return 0;
+  }
+  if (config.command === "version") {
+    process.stdout.write(`larkstatus ${pkg.version}\n`);
     return 0;
   }
   if (config.command === "migrate") {
@@ -95,30 +89,23 @@ async function main(): Promise<number> {
     await server.close();
     return 0;
   }
-  const creds = server.seeded?.demoApp ?? demoCredentials(config.seed ?? config.defaultSeed);
   process.stdout.write(`listening on ${server.url}\n`);
-  if (creds) {
-    process.stdout.write(`
-Point the official Node SDK at it (npm i @larksuiteoapi/node-sdk):
-
-  const lark = require('@larksuiteoapi/node-sdk');
-  const client = new lark.Client({
-    appId: '${creds.app_id}',
-    appSecret: '${creds.app_secret}',
-    domain: '${server.url}',
-  });
-  const res = await client.personal_settings.v1.systemStatus.list({ params: { page_size: 50 } });
-  console.log(JSON.stringify(res.data, null, 2));
-
-`);
-  }
+  const builtInSeed = config.defaultSeed;
+  process.stdout.write(
+    bannerText({
+      url: server.url,
+      seeded: server.seeded && { file: displayPath(server.seeded.file), summary: server.seeded.summary },
+      builtInSeed: displayPath(builtInSeed),
+      demo: await demoCredentials(server.store, builtInSeed),
+    }),
+  );
   return exited;
 }
 
 main().then(
   (code) => process.exit(code),
   (e: unknown) => {
-    if (e instanceof ConfigError) process.stderr.write(`larkstatus: ${e.message}\n\n${USAGE}`);
+    if (e instanceof ConfigError) process.stderr.write(`larkstatus: ${e.message}\n`);
     else if (e instanceof SeedError) process.stderr.write(`larkstatus: invalid seed: ${e.message}\n`);
     else if (e instanceof StorageError) process.stderr.write(`larkstatus: storage: ${e.message}\n`);
     else if ((e as NodeJS.ErrnoException).code === "EADDRINUSE") process.stderr.write(`larkstatus: ${(e as Error).message}\n`);

@@ -19,8 +19,8 @@ export interface RunningServer {
   app: FastifyInstance;
   store: Store;
   url: string;
-  /** What the seed loaded on start, if a seed was loaded. */
-  seeded: SeedSummary | undefined;
+  /** The seed file loaded on start (absolute path) and what it held; undefined when none was. */
+  seeded: { file: string; summary: SeedSummary } | undefined;
   close(): Promise<void>;
 }
 
@@ -39,13 +39,10 @@ export async function startServer(
   let redis: ReturnType<typeof connectRedis> | undefined;
   try {
     await store.migrate();
-    let seeded: SeedSummary | undefined;
+    let seeded: RunningServer["seeded"];
     const seedDeps = { store, ids, now: () => clock.now(), ...(opts.onSeedProgress ? { onProgress: opts.onSeedProgress } : {}) };
-    if (config.seed !== undefined) {
-      seeded = await loadSeedFile(resolve(config.seed), seedDeps);
-    } else if (await store.isEmpty()) {
-      seeded = await loadSeedFile(config.defaultSeed, seedDeps);
-    }
+    const seedFile = config.seed !== undefined ? resolve(config.seed) : (await store.isEmpty()) ? config.defaultSeed : undefined;
+    if (seedFile !== undefined) seeded = { file: seedFile, summary: await loadSeedFile(seedFile, seedDeps) };
     if (seeded) await store.refreshStatistics();
     // With --redis, rate limits are shared by every instance; while Redis is unreachable each
     // instance falls back to its own counters and /readyz reports it.

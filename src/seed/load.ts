@@ -55,8 +55,8 @@ export interface SeedSummary {
   apps: number;
   users: number;
   statuses: number;
-  /** The first app of the seed with its plaintext secret, for the start-up snippet. */
-  demoApp?: { app_id: string; app_secret: string };
+  /** The first app of the seed (its id only: a seed's secrets are never echoed). */
+  firstAppId?: string;
 }
 
 /** Parses and validates a seed file's text (JSON or YAML) without touching any store. */
@@ -196,7 +196,7 @@ export async function applySeed(file: string, seed: SeedFile, deps: SeedDeps): P
     summary.tenants++;
     const apps = await applyApps(file, ti, t, store, deps.scryptN);
     summary.apps += apps.length;
-    if (!summary.demoApp && t.apps?.[0]) summary.demoApp = { app_id: t.apps[0].app_id, app_secret: t.apps[0].app_secret };
+    if (!summary.firstAppId && t.apps?.[0]) summary.firstAppId = t.apps[0].app_id;
     const developers = [...new Set(apps.map((a) => a.developer))];
     const users = t.users ?? [];
     for (let i = 0; i < users.length; i += USER_CHUNK) {

@@ -136,7 +136,7 @@ async function snapshotState(store: Store) {
 }
 
 describe("loading seeds", () => {
-  test("the fixture (YAML) loads: summary counts and the demo app", async () => {
+  test("the fixture (YAML) loads: summary counts and the first app's id (never its secret)", async () => {
     await withEnv(async ({ deps }) => {
       const summary = await loadSeedFile(FIXTURE_SEED, deps);
       assert.deepEqual(summary, {
@@ -144,7 +144,7 @@ describe("loading seeds", () => {
         apps: 5,
         users: 9,
         statuses: 3,
-        demoApp: { app_id: APP.app_id, app_secret: APP.app_secret },
+        firstAppId: APP.app_id,
       });
     });
   });

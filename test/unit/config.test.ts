@@ -136,6 +136,31 @@ describe("loadConfig", () => {
     assert.equal(loadConfig(["--port", "65535"], {}, SEED).port, 65535);
   });
 
+  test("commands: version, --version, -v; --help after a command", () => {
+    assert.equal(loadConfig(["version"], {}, SEED).command, "version");
+    assert.equal(loadConfig(["--version"], {}, SEED).command, "version");
+    assert.equal(loadConfig(["-v"], {}, SEED).command, "version");
+    assert.equal(loadConfig(["serve", "--help"], {}, SEED).command, "help");
+    assert.equal(loadConfig(["migrate", "-h"], {}, SEED).command, "help");
+  });
+
+  const mistakes: Array<[string[], string]> = [
+    [["--prot", "3"], 'unknown option --prot (did you mean --port?); "larkstatus help" lists the options'],
+    [["--ratelimit", "off"], 'unknown option --ratelimit (did you mean --rate-limit?); "larkstatus help" lists the options'],
+    [["--db-pol=3"], 'unknown option --db-pol (did you mean --db-pool?); "larkstatus help" lists the options'],
+    [["--seeed", "x.yaml"], 'unknown option --seeed (did you mean --seed?); "larkstatus help" lists the options'],
+    [["--frobnicate"], 'unknown option --frobnicate; "larkstatus help" lists the options'],
+    [["--port"], "option --port needs a value, e.g. --port VALUE"],
+    [["--help=yes"], "option --help takes no value"],
+    [["serv"], 'unknown command "serv" (did you mean "serve"?); the commands are serve, migrate, help, version'],
+    [["launch"], 'unknown command "launch"; the commands are serve, migrate, help, version'],
+  ];
+  for (const [argv, message] of mistakes) {
+    test(`a mistake says what was wrong and the closest flag: ${argv.join(" ")}`, () => {
+      assert.equal(configError(argv), message);
+    });
+  }
+
   test("commands: migrate, help, --help, -h", () => {
     assert.equal(loadConfig(["migrate"], {}, SEED).command, "migrate");
     assert.equal(loadConfig(["migrate", "--db", "sqlite:m.db"], {}, SEED).db, "sqlite:m.db");

@@ -45,10 +45,17 @@ function malformedJson(): Error {
   return Object.assign(new Error("request body is not valid JSON"), { code: "LARKSTATUS_MALFORMED_JSON", statusCode: 400 });
 }
 
-/** A matcher for "this path exists with another method" (405 instead of 404). */
-function knownPathMatcher(urls: readonly string[]): (path: string) => boolean {
-  const res = urls.map((u) => new RegExp(`^${u.replace(/:[a-z_]+/g, "[^/]+")}$`));
-  return (path) => res.some((re) => re.test(path));
+/**
+ * The methods each path answers, from the routes themselves: a path with none is a 404, one with
+ * others than the request's a 405 whose `Allow` lists them. GET routes answer HEAD too (Fastify's
+ * exposeHeadRoutes).
+ */
+function allowedMethods(routes: readonly { method: string; url: string }[]): (path: string) => string[] {
+  const table = routes.map((r) => ({
+    re: new RegExp(`^${r.url.replace(/:[a-z_]+/g, "[^/]+")}$`),
+    methods: r.method === "GET" ? ["GET", "HEAD"] : [r.method],
+  }));
+  return (path) => [...new Set(table.filter((r) => r.re.test(path)).flatMap((r) => r.methods))].sort();
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -82,8 +89,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
   });
 
-  const isKnownPath = knownPathMatcher(OPERATIONS.flatMap((op) => [op.url, ...(op.aliases ?? [])]));
-  const routeError = (url: string) => new ApiError(isKnownPath(url.split("?")[0] ?? "") ? "METHOD_NOT_ALLOWED" : "NOT_FOUND");
+  const methodsOf = allowedMethods(
+    OPERATIONS.flatMap((op) => [op.url, ...(op.aliases ?? [])].map((url) => ({ method: op.method, url }))),
+  );
+  const routeError = (url: string) => {
+    const allow = methodsOf(url.split("?")[0] ?? "");
+    return allow.length > 0
+      ? new ApiError("METHOD_NOT_ALLOWED", { headers: { allow: allow.join(", ") } })
+      : new ApiError("NOT_FOUND");
+  };
 
   app.addHook("onRequest", async (req, reply) => {
     // The SDKs read the log id from X-Tt-Logid; it equals error.log_id. Set on the raw response so

@@ -3,7 +3,7 @@
  * drive it with inject() and main.ts decides where it runs.
  */
 import swagger from "@fastify/swagger";
-import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from "fastify";
 import type { OperationContext } from "./api/operation.js";
 import { OPERATIONS } from "./api/routes.js";
 import type { Clock } from "./domain/clock.js";
@@ -11,6 +11,8 @@ import type { IdGenerator } from "./domain/ids.js";
 import { SCOPE_EMPLOYEE_ID } from "./domain/model.js";
 import { type Caller, StatusService } from "./domain/service.js";
 import { ApiError } from "./errors/codes.js";
+import { clientErrorHandler, frameworkErrorHandler, setLogIdHeaders } from "./http/client-errors.js";
+import { Connections, drainUnreadBody } from "./http/connections.js";
 import { errorHandler, type RouteFamily, sendApiError } from "./http/errors.js";
 import { MemoryRateLimiter, noRateLimit, RATE_TIERS, type RateLimiter } from "./http/rate-limit.js";
 import { validatorCompiler } from "./http/validation.js";
@@ -60,11 +62,17 @@ function allowedMethods(routes: readonly { method: string; url: string }[]): (pa
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { store, clock, ids } = deps;
+  const connections = new Connections();
+  // The client-error handler is configured before the app (and its logger) exists.
+  let appLog: FastifyBaseLogger | undefined;
   const app = Fastify({
     logger: deps.logger ?? false,
     genReqId: () => ids.logId(),
     bodyLimit: BODY_LIMIT,
     return503OnClosing: true,
+    // What Node's parser or Fastify's router cannot read still answers the vendor envelope.
+    clientErrorHandler: clientErrorHandler({ ids, clock, connections, log: () => appLog }),
+    frameworkErrors: frameworkErrorHandler,
     // Longer than any request line Node accepts, so an oversized id reaches validation (2005001)
     // instead of falling through to the not-found handler.
     routerOptions: { maxParamLength: 65_536 },
@@ -72,9 +80,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const service = new StatusService({ store, clock, ids });
   const limiter: RateLimiter = deps.rateLimit === "vendor" ? (deps.rateLimiter ?? new MemoryRateLimiter(clock)) : noRateLimit;
 
+  appLog = app.log;
+  connections.attach(app.server);
   app.decorateRequest("caller", null);
   app.setValidatorCompiler(validatorCompiler);
-  app.setErrorHandler(errorHandler);
+  app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
+    // An answer sent before the body was read (a body over the limit, an auth error): read the
+    // rest off the wire, bounded, and keep the connection, instead of Fastify's Connection: close,
+    // whose close with unread bytes resets the connection and loses the answer.
+    if (drainUnreadBody(request.raw)) reply.removeHeader("connection");
+    return errorHandler(error, request, reply);
+  });
 
   // Bodies are JSON whatever the Content-Type says (some clients send none); parse failures
   // become the route family's vendor error in errorHandler, never a 5xx.
@@ -100,14 +116,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   };
 
   app.addHook("onRequest", async (req, reply) => {
-    // The SDKs read the log id from X-Tt-Logid; it equals error.log_id. Set on the raw response so
-    // the name keeps the vendor's casing on the wire: lark-oapi (Python) copies headers into a
-    // plain dict and looks up "X-Tt-Logid" exactly, while Fastify's reply.header() lowercases.
-    reply.raw.setHeader("X-Tt-Logid", req.id);
-    reply.raw.setHeader("X-Request-Id", req.id);
+    // The SDKs read the log id from X-Tt-Logid; it equals error.log_id.
+    setLogIdHeaders(reply.raw, req.id);
     // The route is checked first: an unknown path or method answers 404/405 before the body is
     // even read, so a malformed or oversized body cannot turn it into a 2005001.
-    if (req.is404) return sendApiError(req, reply, routeError(req.url));
+    if (req.is404) {
+      drainUnreadBody(req.raw);
+      return sendApiError(req, reply, routeError(req.url));
+    }
   });
   app.setNotFoundHandler((req, reply) => sendApiError(req, reply, routeError(req.url)));
 

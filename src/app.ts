@@ -19,6 +19,10 @@ import { validatorCompiler } from "./http/validation.js";
 import type { Store } from "./storage/store.js";
 
 declare module "fastify" {
+  interface FastifyInstance {
+    /** The server's client connections and shutdown phase (src/http/connections.ts). */
+    connections: Connections;
+  }
   interface FastifyRequest {
     caller: Caller | null;
   }
@@ -69,7 +73,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logger: deps.logger ?? false,
     genReqId: () => ids.logId(),
     bodyLimit: BODY_LIMIT,
-    return503OnClosing: true,
+    // Requests after the shutdown grace get our 503 envelope (onRequest below), not Fastify's.
+    return503OnClosing: false,
     // What Node's parser or Fastify's router cannot read still answers the vendor envelope.
     clientErrorHandler: clientErrorHandler({ ids, clock, connections, log: () => appLog }),
     frameworkErrors: frameworkErrorHandler,
@@ -82,6 +87,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   appLog = app.log;
   connections.attach(app.server);
+  app.decorate("connections", connections);
+  app.addHook("preClose", (done) => {
+    connections.close();
+    done();
+  });
   app.decorateRequest("caller", null);
   app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
@@ -118,6 +128,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook("onRequest", async (req, reply) => {
     // The SDKs read the log id from X-Tt-Logid; it equals error.log_id.
     setLogIdHeaders(reply.raw, req.id);
+    // After the shutdown grace: refuse, in the envelope (the connection closes after it).
+    if (connections.phase === "closed") return sendApiError(req, reply, new ApiError("STORE_UNAVAILABLE"));
     // The route is checked first: an unknown path or method answers 404/405 before the body is
     // even read, so a malformed or oversized body cannot turn it into a 2005001.
     if (req.is404) {
@@ -186,6 +198,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get("/healthz", { schema: { hide: true } }, async () => ({ status: "ok" }));
   const probes: Record<string, () => Promise<boolean>> = { store: () => store.ping(), ...deps.readiness };
   app.get("/readyz", { schema: { hide: true } }, async (_req, reply) => {
+    // Draining for shutdown: not ready, so a load balancer stops sending new work here.
+    if (connections.phase !== "serving") return reply.code(503).send({ status: "draining" });
     const names = Object.keys(probes);
     const results = await Promise.all(names.map((n) => (probes[n] as () => Promise<boolean>)().catch(() => false)));
     const checks = Object.fromEntries(names.map((n, i) => [n, results[i] ? "ok" : "unreachable"]));

@@ -68,20 +68,26 @@ async function main(): Promise<number> {
   let stopping: Promise<number> | undefined;
   let startupStopped = false;
   const stop = (signal: string): Promise<number> => {
-    if (stopping) return stopping; // repeated signals while draining are ignored
+    if (stopping) {
+      // A second signal cuts the grace short; requests in flight are still waited for.
+      server?.app.connections.endGrace();
+      return stopping;
+    }
     if (!server) {
       startupStopped = true;
       stopping = Promise.resolve(0);
       return stopping;
     }
-    server.app.log.info({ signal }, "draining in-flight requests");
-    stopping = server.close().then(
+    const graceMs = config.shutdownGraceMs;
+    stopping = server.close(graceMs).then(
       () => 0,
       (e) => {
         process.stderr.write(`larkstatus: error while shutting down: ${(e as Error).message}\n`);
         return 1;
       },
     );
+    // Logged once the listening socket is closed (close() does that before it first waits).
+    server.app.log.info({ signal, graceMs }, "draining: no new connections; open ones are answered with Connection: close");
     return stopping;
   };
   const exited = new Promise<number>((resolveExit) => {

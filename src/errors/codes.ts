@@ -33,7 +33,7 @@ export const ERRORS = {
   MALFORMED_REQUEST: { code: 9499, status: 400, msg: "Bad Request" },
   // [ours] a last-resort answer for a bug of ours; never expected on the wire.
   INTERNAL: { code: 99991500, status: 500, msg: "internal error" },
-  // [ours] the database cannot be reached: nothing was changed, retry later.
+  // [ours] the database cannot be reached, or the server is shutting down: nothing was changed, retry later.
   STORE_UNAVAILABLE: { code: 99991503, status: 503, msg: "service temporarily unavailable, please retry later" },
 
   // --- personal_settings business errors ---

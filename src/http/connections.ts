@@ -1,9 +1,17 @@
 /**
- * The server's client connections below Fastify: which responses each still owes, and how a body
- * we refused is read off the wire so the client can read our answer.
+ * The server's client connections below Fastify: which are open, which responses each still owes,
+ * the shutdown phases (serving → draining → closed), and how a body we refused is read off the
+ * wire so the client can read our answer.
  */
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
-import { Socket } from "node:net";
+import { Server as NetServer, Socket } from "node:net";
+
+/**
+ * `serving`: normal. `draining`: the listening socket is closed, requests on open connections are
+ * answered normally but with `Connection: close`. `closed`: the grace is over; requests still
+ * arriving are refused with 503.
+ */
+export type ServerPhase = "serving" | "draining" | "closed";
 
 /** How much of a refused body is read and thrown away before the connection is cut. */
 export const REFUSED_BODY_DRAIN = { maxBytes: 64 * 1024 * 1024, maxMs: 5_000 } as const;
@@ -19,16 +27,37 @@ function settle(this: ServerResponse): void {
 
 /** Tracks a server's connections and in-flight exchanges; one per app, attached before it listens. */
 export class Connections {
+  #phase: ServerPhase = "serving";
+  #server: Server | undefined;
+  readonly #open = new Set<Socket>();
+  #onNoneOpen: (() => void) | undefined;
+
   /** Starts tracking `server` (Fastify's, right after it is created). */
   attach(server: Server): void {
+    this.#server = server;
     server.on("connection", (socket: TrackedSocket) => {
       socket[kOwed] = new Set();
+      this.#open.add(socket);
+      socket.once("close", () => {
+        this.#open.delete(socket);
+        if (this.#open.size === 0) this.#onNoneOpen?.();
+      });
     });
     // Prepended, so it runs before Fastify's own listener can answer anything.
     server.prependListener("request", (req: IncomingMessage, res: ServerResponse) => {
+      if (this.#phase !== "serving") res.setHeader("Connection", "close");
       (req.socket as TrackedSocket)[kOwed]?.add(res);
       res.on("close", settle);
     });
+  }
+
+  get phase(): ServerPhase {
+    return this.#phase;
+  }
+
+  /** How many client connections are open. */
+  get openCount(): number {
+    return this.#open.size;
   }
 
   /**
@@ -50,6 +79,45 @@ export class Connections {
         if (left === 0) fn();
       });
     }
+  }
+
+  /**
+   * Starts the shutdown: stops accepting connections (open ones stay open) and marks every answer
+   * from now on `Connection: close`. Resolves after `graceMs`, or as soon as no connection is open,
+   * or when `endGrace()` is called.
+   */
+  drain(graceMs: number): Promise<void> {
+    if (this.#phase === "serving") {
+      this.#phase = "draining";
+      // net.Server's close, not http.Server's: since Node 19 the latter also closes idle keep-alive
+      // connections at once, and a request a client is sending on one right now would be reset.
+      if (this.#server?.listening) NetServer.prototype.close.call(this.#server);
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#onNoneOpen = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, graceMs);
+      this.#onNoneOpen = done;
+      if (this.#open.size === 0 || graceMs <= 0) done();
+    });
+  }
+
+  /** Ends a running grace now (e.g. on a second signal). */
+  endGrace(): void {
+    this.#onNoneOpen?.();
+  }
+
+  /** The grace is over: from now on requests are refused (503) and answered with `Connection: close`. */
+  close(): void {
+    this.#phase = "closed";
+  }
+
+  /** Cuts every connection still open (the last resort when in-flight requests outlive their bound). */
+  destroyAll(): void {
+    for (const socket of this.#open) socket.destroy();
   }
 }
 

@@ -22,6 +22,11 @@ if (!process.execArgv.some((a) => /^--heap[-_]growing[-_]percent/.test(a))) {
   v8.setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
 }
 
+// A closed stdout or stderr (`larkstatus | head -1`, a log collector gone away) must never stop the
+// service: without a listener, the EPIPE of the next write (the banner, a log line) is an
+// unhandled 'error' event and ends the process. What is written after that is lost, by design.
+for (const stream of [process.stdout, process.stderr]) stream.on("error", () => {});
+
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string };
 

@@ -3,7 +3,7 @@
  * drive it with inject() and main.ts decides where it runs.
  */
 import swagger from "@fastify/swagger";
-import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from "fastify";
 import type { OperationContext } from "./api/operation.js";
 import { OPERATIONS } from "./api/routes.js";
 import type { Clock } from "./domain/clock.js";
@@ -11,12 +11,18 @@ import type { IdGenerator } from "./domain/ids.js";
 import { SCOPE_EMPLOYEE_ID } from "./domain/model.js";
 import { type Caller, StatusService } from "./domain/service.js";
 import { ApiError } from "./errors/codes.js";
+import { clientErrorHandler, frameworkErrorHandler, setLogIdHeaders } from "./http/client-errors.js";
+import { Connections, drainUnreadBody } from "./http/connections.js";
 import { errorHandler, type RouteFamily, sendApiError } from "./http/errors.js";
 import { MemoryRateLimiter, noRateLimit, RATE_TIERS, type RateLimiter } from "./http/rate-limit.js";
 import { validatorCompiler } from "./http/validation.js";
 import type { Store } from "./storage/store.js";
 
 declare module "fastify" {
+  interface FastifyInstance {
+    /** The server's client connections and shutdown phase (src/http/connections.ts). */
+    connections: Connections;
+  }
   interface FastifyRequest {
     caller: Caller | null;
   }
@@ -56,19 +62,33 @@ export function firstValues(query: string): Record<string, string> {
   return out;
 }
 
-/** A matcher for "this path exists with another method" (405 instead of 404). */
-function knownPathMatcher(urls: readonly string[]): (path: string) => boolean {
-  const res = urls.map((u) => new RegExp(`^${u.replace(/:[a-z_]+/g, "[^/]+")}$`));
-  return (path) => res.some((re) => re.test(path));
+/**
+ * The methods each path answers, from the routes themselves: a path with none is a 404, one with
+ * others than the request's a 405 whose `Allow` lists them. GET routes answer HEAD too (Fastify's
+ * exposeHeadRoutes).
+ */
+function allowedMethods(routes: readonly { method: string; url: string }[]): (path: string) => string[] {
+  const table = routes.map((r) => ({
+    re: new RegExp(`^${r.url.replace(/:[a-z_]+/g, "[^/]+")}$`),
+    methods: r.method === "GET" ? ["GET", "HEAD"] : [r.method],
+  }));
+  return (path) => [...new Set(table.filter((r) => r.re.test(path)).flatMap((r) => r.methods))].sort();
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { store, clock, ids } = deps;
+  const connections = new Connections();
+  // The client-error handler is configured before the app (and its logger) exists.
+  let appLog: FastifyBaseLogger | undefined;
   const app = Fastify({
     logger: deps.logger ?? false,
     genReqId: () => ids.logId(),
     bodyLimit: BODY_LIMIT,
-    return503OnClosing: true,
+    // Requests after the shutdown grace get our 503 envelope (onRequest below), not Fastify's.
+    return503OnClosing: false,
+    // What Node's parser or Fastify's router cannot read still answers the vendor envelope.
+    clientErrorHandler: clientErrorHandler({ ids, clock, connections, log: () => appLog }),
+    frameworkErrors: frameworkErrorHandler,
     // Longer than any request line Node accepts, so an oversized id reaches validation (2005001)
     // instead of falling through to the not-found handler.
     routerOptions: { maxParamLength: 65_536, querystringParser: firstValues },
@@ -76,9 +96,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const service = new StatusService({ store, clock, ids });
   const limiter: RateLimiter = deps.rateLimit === "vendor" ? (deps.rateLimiter ?? new MemoryRateLimiter(clock)) : noRateLimit;
 
+  appLog = app.log;
+  connections.attach(app.server);
+  app.decorate("connections", connections);
+  app.addHook("preClose", (done) => {
+    connections.close();
+    done();
+  });
   app.decorateRequest("caller", null);
   app.setValidatorCompiler(validatorCompiler);
-  app.setErrorHandler(errorHandler);
+  app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
+    // An answer sent before the body was read (a body over the limit, an auth error): read the
+    // rest off the wire, bounded, and keep the connection, instead of Fastify's Connection: close,
+    // whose close with unread bytes resets the connection and loses the answer.
+    if (drainUnreadBody(request.raw)) reply.removeHeader("connection");
+    return errorHandler(error, request, reply);
+  });
 
   // Bodies are JSON whatever the Content-Type says (some clients send none); parse failures
   // become the route family's vendor error in errorHandler, never a 5xx.
@@ -93,18 +126,27 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
   });
 
-  const isKnownPath = knownPathMatcher(OPERATIONS.flatMap((op) => [op.url, ...(op.aliases ?? [])]));
-  const routeError = (url: string) => new ApiError(isKnownPath(url.split("?")[0] ?? "") ? "METHOD_NOT_ALLOWED" : "NOT_FOUND");
+  const methodsOf = allowedMethods(
+    OPERATIONS.flatMap((op) => [op.url, ...(op.aliases ?? [])].map((url) => ({ method: op.method, url }))),
+  );
+  const routeError = (url: string) => {
+    const allow = methodsOf(url.split("?")[0] ?? "");
+    return allow.length > 0
+      ? new ApiError("METHOD_NOT_ALLOWED", { headers: { allow: allow.join(", ") } })
+      : new ApiError("NOT_FOUND");
+  };
 
   app.addHook("onRequest", async (req, reply) => {
-    // The SDKs read the log id from X-Tt-Logid; it equals error.log_id. Set on the raw response so
-    // the name keeps the vendor's casing on the wire: lark-oapi (Python) copies headers into a
-    // plain dict and looks up "X-Tt-Logid" exactly, while Fastify's reply.header() lowercases.
-    reply.raw.setHeader("X-Tt-Logid", req.id);
-    reply.raw.setHeader("X-Request-Id", req.id);
+    // The SDKs read the log id from X-Tt-Logid; it equals error.log_id.
+    setLogIdHeaders(reply.raw, req.id);
+    // After the shutdown grace: refuse, in the envelope (the connection closes after it).
+    if (connections.phase === "closed") return sendApiError(req, reply, new ApiError("STORE_UNAVAILABLE"));
     // The route is checked first: an unknown path or method answers 404/405 before the body is
     // even read, so a malformed or oversized body cannot turn it into a 2005001.
-    if (req.is404) return sendApiError(req, reply, routeError(req.url));
+    if (req.is404) {
+      drainUnreadBody(req.raw);
+      return sendApiError(req, reply, routeError(req.url));
+    }
   });
   app.setNotFoundHandler((req, reply) => sendApiError(req, reply, routeError(req.url)));
 
@@ -167,6 +209,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get("/healthz", { schema: { hide: true } }, async () => ({ status: "ok" }));
   const probes: Record<string, () => Promise<boolean>> = { store: () => store.ping(), ...deps.readiness };
   app.get("/readyz", { schema: { hide: true } }, async (_req, reply) => {
+    // Draining for shutdown: not ready, so a load balancer stops sending new work here.
+    if (connections.phase !== "serving") return reply.code(503).send({ status: "draining" });
     const names = Object.keys(probes);
     const results = await Promise.all(names.map((n) => (probes[n] as () => Promise<boolean>)().catch(() => false)));
     const checks = Object.fromEntries(names.map((n, i) => [n, results[i] ? "ok" : "unreachable"]));

@@ -25,6 +25,8 @@ export interface Config {
   defaultSeed: string;
   rateLimit: RateLimitMode;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** How long, after SIGTERM/SIGINT, requests on open connections are still answered (ms). */
+  shutdownGraceMs: number;
 }
 
 export class ConfigError extends Error {
@@ -44,6 +46,7 @@ export const SETTINGS = {
   seed: { flag: "seed", env: "LARKSTATUS_SEED", default: undefined },
   rateLimit: { flag: "rate-limit", env: "LARKSTATUS_RATE_LIMIT", default: "vendor" },
   logLevel: { flag: "log-level", env: "LARKSTATUS_LOG_LEVEL", default: "info" },
+  shutdownGrace: { flag: "shutdown-grace", env: "LARKSTATUS_SHUTDOWN_GRACE", default: "5s" },
 } as const;
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -68,7 +71,22 @@ Options (each has an environment twin):
                                            without it, examples/seed.yaml is loaded into an empty database
   --rate-limit M    LARKSTATUS_RATE_LIMIT  vendor (default) or off
   --log-level L     LARKSTATUS_LOG_LEVEL   fatal|error|warn|info|debug|trace|silent (default info)
+  --shutdown-grace D LARKSTATUS_SHUTDOWN_GRACE
+                                           after SIGTERM/SIGINT, how long open connections are still
+                                           answered: 5s (default), 500ms, 0...; ends once none is open
 `;
+
+/** The longest shutdown grace accepted (ms). */
+const SHUTDOWN_GRACE_MAX_MS = 3_600_000;
+
+/** Milliseconds of a duration like `5s`, `500ms`, `1.5s` or `0`; undefined if it is not one. */
+function parseDuration(text: string): number | undefined {
+  if (text === "0") return 0;
+  const m = /^([0-9]+(?:\.[0-9]+)?)(ms|s)$/.exec(text);
+  if (!m) return undefined;
+  const ms = Number(m[1]) * (m[2] === "s" ? 1000 : 1);
+  return Number.isInteger(ms) ? ms : undefined;
+}
 
 /** The command-line options: every setting's flag, plus --help and --version. */
 const OPTIONS = {
@@ -151,6 +169,13 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, defa
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new ConfigError(`--log-level / LARKSTATUS_LOG_LEVEL must be one of ${LOG_LEVELS.join("|")}, got "${logLevel}"`);
   }
+  const graceText = pick("shutdownGrace") as string;
+  const shutdownGraceMs = parseDuration(graceText);
+  if (shutdownGraceMs === undefined || shutdownGraceMs > SHUTDOWN_GRACE_MAX_MS) {
+    throw new ConfigError(
+      `--shutdown-grace / LARKSTATUS_SHUTDOWN_GRACE must be a duration such as 5s, 500ms or 0 (at most 3600s), got "${graceText}"`,
+    );
+  }
   return Object.freeze({
     command: cmd as Command,
     port,
@@ -162,5 +187,6 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, defa
     defaultSeed,
     rateLimit,
     logLevel: logLevel as Config["logLevel"],
+    shutdownGraceMs,
   });
 }

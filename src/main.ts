@@ -4,8 +4,8 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import v8 from "node:v8";
-import { ConfigError, loadConfig, USAGE } from "./config.js";
 import { bannerText, demoCredentials, displayPath } from "./banner.js";
+import { ConfigError, loadConfig, USAGE } from "./config.js";
 import { SeedError } from "./seed/load.js";
 import { openStore, type RunningServer, startServer } from "./server.js";
 import { StorageError } from "./storage/errors.js";
@@ -22,6 +22,11 @@ export const HEAP_GROWING_PERCENT = 50;
 if (!process.execArgv.some((a) => /^--heap[-_]growing[-_]percent/.test(a))) {
   v8.setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
 }
+
+// A closed stdout or stderr (`larkstatus | head -1`, a log collector gone away) must never stop the
+// service: without a listener, the EPIPE of the next write (the banner, a log line) is an
+// unhandled 'error' event and ends the process. What is written after that is lost, by design.
+for (const stream of [process.stdout, process.stderr]) stream.on("error", () => {});
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string };
@@ -62,20 +67,26 @@ async function main(): Promise<number> {
   let stopping: Promise<number> | undefined;
   let startupStopped = false;
   const stop = (signal: string): Promise<number> => {
-    if (stopping) return stopping; // repeated signals while draining are ignored
+    if (stopping) {
+      // A second signal cuts the grace short; requests in flight are still waited for.
+      server?.app.connections.endGrace();
+      return stopping;
+    }
     if (!server) {
       startupStopped = true;
       stopping = Promise.resolve(0);
       return stopping;
     }
-    server.app.log.info({ signal }, "draining in-flight requests");
-    stopping = server.close().then(
+    const graceMs = config.shutdownGraceMs;
+    stopping = server.close(graceMs).then(
       () => 0,
       (e) => {
         process.stderr.write(`larkstatus: error while shutting down: ${(e as Error).message}\n`);
         return 1;
       },
     );
+    // Logged once the listening socket is closed (close() does that before it first waits).
+    server.app.log.info({ signal, graceMs }, "draining: no new connections; open ones are answered with Connection: close");
     return stopping;
   };
   const exited = new Promise<number>((resolveExit) => {

@@ -21,8 +21,17 @@ export interface RunningServer {
   url: string;
   /** The seed file loaded on start (absolute path) and what it held; undefined when none was. */
   seeded: { file: string; summary: SeedSummary } | undefined;
-  close(): Promise<void>;
+  /**
+   * Shuts down: stops accepting connections; answers what arrives on open ones for up to
+   * `graceMs` (default 0), with `Connection: close`, ending early once none is open; then closes
+   * idle connections, waits for requests in flight (at most IN_FLIGHT_LIMIT_MS, then cuts them),
+   * and closes Redis and the store.
+   */
+  close(graceMs?: number): Promise<void>;
 }
+
+/** How long, after the shutdown grace, requests still in flight may take before their connections are cut. */
+export const IN_FLIGHT_LIMIT_MS = 10_000;
 
 /** The store a --db URL names: SQLite (embedded default) or PostgreSQL (scale-out). */
 export function openStore(config: Pick<Config, "db" | "dbPool">): Store {
@@ -72,8 +81,24 @@ export async function startServer(
       store,
       url: address.startsWith("http") ? `http://${host}:${port}` : address,
       seeded,
-      async close() {
-        await app.close();
+      async close(graceMs = 0) {
+        await app.connections.drain(graceMs);
+        app.log.info(
+          { open: app.connections.openCount },
+          "shutdown grace is over: closing idle connections, waiting for requests in flight",
+        );
+        app.connections.close();
+        // A request that outlives the bound (a client that never finishes sending, say) must not
+        // hold the process forever.
+        const cut = setTimeout(() => {
+          app.log.warn({ open: app.connections.openCount }, "requests still in flight after the shutdown bound: cutting them");
+          app.connections.destroyAll();
+        }, IN_FLIGHT_LIMIT_MS);
+        try {
+          await app.close();
+        } finally {
+          clearTimeout(cut);
+        }
         redis?.disconnect();
         await store.close();
       },

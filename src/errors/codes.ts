@@ -27,9 +27,13 @@ export const ERRORS = {
   // [ours] the vendor documents the code, not a message we could verify.
   METHOD_NOT_ALLOWED: { code: 99991301, status: 405, msg: "request method not allowed" },
   RATE_LIMITED: { code: 99991400, status: 429, msg: "request trigger frequency limit" },
+  // [ours] a request that cannot be read as HTTP (malformed request line, URL encoding or chunk
+  // size, a header block over the limit, a timeout): the vendor publishes no code for a request
+  // its gateway cannot read. Sent with 400, or 414 / 431 / 408 (src/http/client-errors.ts).
+  MALFORMED_REQUEST: { code: 9499, status: 400, msg: "Bad Request" },
   // [ours] a last-resort answer for a bug of ours; never expected on the wire.
   INTERNAL: { code: 99991500, status: 500, msg: "internal error" },
-  // [ours] the database cannot be reached: nothing was changed, retry later.
+  // [ours] the database cannot be reached, or the server is shutting down: nothing was changed, retry later.
   STORE_UNAVAILABLE: { code: 99991503, status: 503, msg: "service temporarily unavailable, please retry later" },
 
   // --- personal_settings business errors ---

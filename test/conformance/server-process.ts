@@ -1,6 +1,7 @@
 /**
  * Starts the real larkstatus process (`src/main.ts` through tsx, so it always runs the current
- * source) on a free port and a temporary SQLite file, for tests that drive it over HTTP.
+ * source) on a free port and a temporary SQLite file, for tests that drive it over HTTP. `env`
+ * adds to (or overrides) the environment it runs with.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
@@ -21,10 +22,16 @@ export function tempDb(): string {
   return `sqlite:${join(mkdtempSync(join(tmpdir(), "larkstatus-")), "test.db")}`;
 }
 
-export async function startServerProcess(args: string[], timeoutMs = 20_000): Promise<ServerProcess> {
+export async function startServerProcess(
+  args: string[],
+  timeoutMs = 20_000,
+  env: Record<string, string> = {},
+): Promise<ServerProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src", "main.ts"), "serve", "--port", "0", ...args], {
     cwd: ROOT,
-    env: { ...process.env, LARKSTATUS_LOG_LEVEL: "warn" },
+    // A short shutdown grace: the clients of these tests keep connections open, and stop() would
+    // otherwise wait out the default grace each time (shutdown.test.ts covers the grace itself).
+    env: { ...process.env, LARKSTATUS_LOG_LEVEL: "warn", LARKSTATUS_SHUTDOWN_GRACE: "200ms", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";

@@ -497,15 +497,21 @@ describe("seed validation (parseSeed)", () => {
   test("unknown fields inside a seed status's i18n texts are refused, not stored", () => {
     for (const [mutate, path] of [
       [
-        (d: Doc) => (d.tenants[0].system_statuses[0].i18n_title.fr_fr = "Voyage"),
+        (d: Doc) => {
+          d.tenants[0].system_statuses[0].i18n_title.fr_fr = "Voyage";
+        },
         "tenants[0].system_statuses[0].i18n_title.fr_fr",
       ],
       [
-        (d: Doc) => (d.tenants[0].system_statuses[0].sync_setting = { nope: 1 }),
+        (d: Doc) => {
+          d.tenants[0].system_statuses[0].sync_setting = { nope: 1 };
+        },
         "tenants[0].system_statuses[0].sync_setting.nope",
       ],
       [
-        (d: Doc) => (d.tenants[0].system_statuses[0].sync_setting = { i18n_explain: { de_de: "x" } }),
+        (d: Doc) => {
+          d.tenants[0].system_statuses[0].sync_setting = { i18n_explain: { de_de: "x" } };
+        },
         "tenants[0].system_statuses[0].sync_setting.i18n_explain.de_de",
       ],
     ] as Array<[(d: Doc) => void, string]>) {

@@ -30,6 +30,7 @@ describe("loadConfig", () => {
         defaultSeed: SEED,
         rateLimit: "vendor",
         logLevel: "info",
+        shutdownGraceMs: 5000,
       },
     );
   });
@@ -58,6 +59,8 @@ describe("loadConfig", () => {
         "off",
         "--log-level",
         "debug",
+        "--shutdown-grace",
+        "2s",
       ],
       {},
       SEED,
@@ -75,6 +78,7 @@ describe("loadConfig", () => {
         defaultSeed: SEED,
         rateLimit: "off",
         logLevel: "debug",
+        shutdownGraceMs: 2000,
       },
     );
   });

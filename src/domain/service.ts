@@ -2,7 +2,6 @@
  * The vendor semantics of the personal_settings system-status API and its token endpoints, with no
  * HTTP and no SQL: handlers call one method here, the store keeps the state.
  */
-import { createHash } from "node:crypto";
 import { ApiError, invalidField } from "../errors/codes.js";
 import type { ResolvedId, Store } from "../storage/store.js";
 import type { Clock } from "./clock.js";
@@ -31,7 +30,8 @@ import {
 } from "./model.js";
 import { decodePageToken, encodePageToken } from "./page-token.js";
 import { checkSyncSetting, checkTitles, containsSensitiveWord, openOutcome, parseEndTime } from "./rules.js";
-import { sealToken, tokenHash, unlockSecret, unsealToken } from "./secrets.js";
+import { SecretVerifier } from "./secret-verifier.js";
+import { sealToken, tokenHash, unsealToken } from "./secrets.js";
 
 /** A token lives 2 hours; asking again returns the same token while 30 minutes or more remain. */
 export const TOKEN_TTL_MS = 2 * 3600 * 1000;
@@ -104,17 +104,15 @@ export class StatusService {
   private readonly store: Store;
   private readonly clock: Clock;
   private readonly ids: IdGenerator;
-  /**
-   * app_id → digest of (secret hash, secret) last verified, with the token-sealing key it yielded:
-   * spares a slow hash per token request. The key lives only here, in memory.
-   */
-  private readonly verified = new Map<string, { digest: string; key: Buffer }>();
+  /** Checks secrets with a bounded cost and keeps what it verified (with the sealing keys) in memory. */
+  private readonly verifier: SecretVerifier;
   private pageSecret: string | undefined;
 
-  constructor(deps: { store: Store; clock: Clock; ids: IdGenerator }) {
+  constructor(deps: { store: Store; clock: Clock; ids: IdGenerator; verifier?: SecretVerifier }) {
     this.store = deps.store;
     this.clock = deps.clock;
     this.ids = deps.ids;
+    this.verifier = deps.verifier ?? new SecretVerifier();
   }
 
   // ---------------------------------------------------------------- tokens
@@ -129,17 +127,18 @@ export class StatusService {
     }
     const app = await this.store.getApp(appId);
     if (!app) throw new ApiError("INVALID_PARAM");
-    const digest = createHash("sha256").update(`${app.secret_hash}\n${appSecret}`).digest("hex");
-    const cached = this.verified.get(appId);
-    let key = cached?.digest === digest ? cached.key : undefined;
-    if (!key) {
-      key = await unlockSecret(appSecret, app.secret_hash);
-      if (!key) throw new ApiError("APP_SECRET_INVALID");
-      this.verified.set(appId, { digest, key });
+    const verdict = await this.verifier.verify(app.app_id, appSecret, app.secret_hash);
+    if (verdict.kind === "busy") {
+      // [ours] the app's line of secret checks is full (a flood of distinct secrets): answered
+      // without hashing, as the gateway's frequency limit, to retry in a second.
+      throw new ApiError("RATE_LIMITED", {
+        headers: { "x-ogw-ratelimit-limit": String(verdict.limit), "x-ogw-ratelimit-reset": "1" },
+      });
     }
+    if (verdict.kind === "wrong") throw new ApiError("APP_SECRET_INVALID");
     // [ours] a disabled app answers like a wrong secret.
     if (!app.enabled) throw new ApiError("APP_SECRET_INVALID");
-    return { app, key };
+    return { app, key: verdict.key };
   }
 
   /**

@@ -5,8 +5,6 @@
  * construction within a process; the unique indexes (live priority, live names) hold them against
  * any writer.
  */
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import type {
   App,
@@ -26,6 +24,7 @@ import { tokenHash } from "../../domain/secrets.js";
 import { StorageError } from "../errors.js";
 import type { ListPage, OpenEntry, ResolvedId, StatusWriteResult, Store, TokenOwner, UserInput } from "../store.js";
 import { Checkpointer, FALLBACK_AUTOCHECKPOINT_PAGES } from "./checkpointer.js";
+import { prepareDatabaseFile } from "./files.js";
 import { GroupCommit } from "./group-commit.js";
 import { SHA256_FUNCTION, SQLITE_MIGRATIONS, TOKENS_HASHED_VERSION } from "./migrations.js";
 
@@ -189,9 +188,15 @@ export class SqliteStore implements Store {
 
   constructor(url: string) {
     const path = sqlitePath(url);
+    let db: Database.Database | undefined;
     try {
-      if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-      this.db = new Database(path);
+      if (path !== ":memory:") {
+        // Private files and a plain "permission denied", before better-sqlite3 opens (and would
+        // create) the file.
+        prepareDatabaseFile(path);
+      }
+      db = new Database(path);
+      this.db = db;
       // 1 KiB pages for a new database (an existing one keeps its size). A batch of 50 scattered
       // users dirties ~50 B-tree pages and every commit appends each whole page to the WAL, so the
       // page size is the write volume: measured on the 32-connection batch load, 4 KiB → 1 KiB is
@@ -210,6 +215,9 @@ export class SqliteStore implements Store {
       this.db.function(SHA256_FUNCTION, { deterministic: true }, (v: unknown) => tokenHash(String(v)));
       this.group = new GroupCommit(this.db, () => this.forgetCaches());
     } catch (cause) {
+      void this.checkpointer?.stop();
+      db?.close();
+      if (cause instanceof StorageError) throw cause;
       throw new StorageError(`cannot open SQLite database ${path}: ${(cause as Error).message}`, { cause });
     }
   }

@@ -1,13 +1,20 @@
-/** The SQLite files on disk: who may read them (modes), and what a read-only data directory says. */
+/**
+ * The SQLite files on disk: who may read them (modes), what a read-only data directory says, and
+ * the lock that keeps a second process off a file the first one serves (its store caches what it
+ * reads, so two processes on one file would answer from stale caches).
+ */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
+import { StorageError } from "../../src/storage/errors.js";
 import { SqliteStore } from "../../src/storage/sqlite/sqlite-store.js";
-import { ROOT } from "../conformance/server-process.js";
+import { ROOT, startServerProcess } from "../conformance/server-process.js";
+import { APP } from "../helpers.js";
 
+const SEED = join(ROOT, "test", "fixtures", "seed.yaml");
 const root = mkdtempSync(join(tmpdir(), "larkstatus-files-"));
 // Readable by the unprivileged user the permission tests run as.
 chmodSync(root, 0o755);
@@ -33,12 +40,13 @@ async function busyStore(path: string): Promise<SqliteStore> {
 }
 
 describe("SQLite file modes", () => {
-  test("a data directory larkstatus creates is 0700; the database, its -wal and -shm are 0600", async () => {
+  test("a data directory larkstatus creates is 0700; the database, its -wal, -shm and .lock are 0600", async () => {
     const path = join(freshDir(), "data", "nested", "larkstatus.db");
     const store = await busyStore(path);
     try {
       for (const dir of [join(path, ".."), join(path, "..", "..")]) assert.equal(octal(mode(dir)), "0700", dir);
-      for (const suffix of ["", "-wal", "-shm"]) assert.equal(octal(mode(path + suffix)), "0600", `larkstatus.db${suffix}`);
+      for (const suffix of ["", "-wal", "-shm", ".lock"])
+        assert.equal(octal(mode(path + suffix)), "0600", `larkstatus.db${suffix}`);
     } finally {
       await store.close();
     }
@@ -127,4 +135,82 @@ describe("a data directory larkstatus may not write", { skip: PERMISSION_SKIP },
       assert.doesNotMatch(r.output, /listening on/);
     });
   }
+});
+
+// ---------------------------------------------------------------------------- one process per file
+
+describe("one process per SQLite file", () => {
+  test("a second store on a file this process serves is refused; after close it opens", async () => {
+    const path = join(freshDir(), "larkstatus.db");
+    const first = await busyStore(path);
+    try {
+      assert.throws(
+        () => new SqliteStore(`sqlite:${path}`),
+        (e: unknown) => {
+          assert.ok(e instanceof StorageError, String(e));
+          assert.match(e.message, /is serving .*larkstatus\.db/);
+          assert.match(e.message, /one process at a time/);
+          return true;
+        },
+      );
+      // The refused open took nothing from the first store.
+      await first.upsertTenant({ tenant_key: "0000000000000002", name: "U", api_enabled: true, sensitive_words: [] });
+      assert.equal((await first.getTenant("0000000000000002"))?.name, "U");
+    } finally {
+      await first.close();
+    }
+    const again = new SqliteStore(`sqlite:${path}`);
+    await again.migrate();
+    await again.close();
+  });
+
+  test("sqlite::memory: takes no lock", async () => {
+    const a = new SqliteStore("sqlite::memory:");
+    const b = new SqliteStore("sqlite::memory:");
+    await a.close();
+    await b.close();
+  });
+
+  test("a second process (serve or migrate) refuses with the owner's pid; after the owner is SIGKILLed the next one starts", async () => {
+    const db = join(freshDir(), "larkstatus.db");
+    const first = await startServerProcess(["--db", `sqlite:${db}`, "--seed", SEED]);
+    const exited = new Promise<void>((resolve) => first.child.once("exit", () => resolve()));
+    let token: string;
+    try {
+      const res = await fetch(`${first.url}/open-apis/auth/v3/tenant_access_token/internal`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(APP),
+      });
+      token = ((await res.json()) as { tenant_access_token: string }).tenant_access_token;
+      for (const command of ["serve", "migrate"]) {
+        const r = spawnSync(
+          process.execPath,
+          ["--import", "tsx", join(ROOT, "src", "main.ts"), command, "--port", "0", "--db", `sqlite:${db}`],
+          { cwd: ROOT, env: { ...process.env, LARKSTATUS_LOG_LEVEL: "warn" }, encoding: "utf8", timeout: 30_000 },
+        );
+        const out = `${r.stdout}${r.stderr}`;
+        assert.equal(r.status, 1, `${command}: ${out}`);
+        assert.match(out, new RegExp(`another larkstatus process \\(pid ${first.child.pid}, since [^)]+\\) is serving`), out);
+        assert.ok(out.includes(db), out);
+        assert.match(out, /use PostgreSQL for several instances/, out);
+        assert.doesNotMatch(out, /listening on|migrated/);
+      }
+      // The first one never noticed.
+      assert.equal((await fetch(`${first.url}/healthz`)).status, 200);
+    } finally {
+      first.child.kill("SIGKILL");
+      await exited;
+    }
+    // No clean shutdown: the OS released the lock with the process.
+    const next = await startServerProcess(["--db", `sqlite:${db}`]);
+    try {
+      const res = await fetch(`${next.url}/open-apis/personal_settings/v1/system_statuses`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      assert.equal(res.status, 200);
+    } finally {
+      assert.equal(await next.stop(), 0, next.output());
+    }
+  });
 });

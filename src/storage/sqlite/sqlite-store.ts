@@ -24,7 +24,7 @@ import { tokenHash } from "../../domain/secrets.js";
 import { StorageError } from "../errors.js";
 import type { ListPage, OpenEntry, ResolvedId, StatusWriteResult, Store, TokenOwner, UserInput } from "../store.js";
 import { Checkpointer, FALLBACK_AUTOCHECKPOINT_PAGES } from "./checkpointer.js";
-import { prepareDatabaseFile } from "./files.js";
+import { DatabaseLock, prepareDatabaseFile } from "./files.js";
 import { GroupCommit } from "./group-commit.js";
 import { SHA256_FUNCTION, SQLITE_MIGRATIONS, TOKENS_HASHED_VERSION } from "./migrations.js";
 
@@ -164,6 +164,8 @@ function closeSql(n: number): string {
 
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
+  /** Keeps the file to this store while it is open (files.ts); none for `:memory:`. */
+  private lock: DatabaseLock | undefined;
   /** Runs WAL checkpoints in a worker thread (file databases only). */
   private checkpointer: Checkpointer | undefined;
   /**
@@ -191,9 +193,10 @@ export class SqliteStore implements Store {
     let db: Database.Database | undefined;
     try {
       if (path !== ":memory:") {
-        // Private files and a plain "permission denied", before better-sqlite3 opens (and would
-        // create) the file.
+        // Private files, a plain "permission denied", then the one-process lock, all before
+        // better-sqlite3 opens (and would create) the file.
         prepareDatabaseFile(path);
+        this.lock = DatabaseLock.acquire(path);
       }
       db = new Database(path);
       this.db = db;
@@ -217,6 +220,7 @@ export class SqliteStore implements Store {
     } catch (cause) {
       void this.checkpointer?.stop();
       db?.close();
+      this.lock?.release();
       if (cause instanceof StorageError) throw cause;
       throw new StorageError(`cannot open SQLite database ${path}: ${(cause as Error).message}`, { cause });
     }
@@ -432,6 +436,8 @@ export class SqliteStore implements Store {
     await this.checkpointer?.stop();
     this.checkpointer = undefined;
     if (this.db.open) this.db.close();
+    this.lock?.release();
+    this.lock = undefined;
   }
 
   async refreshStatistics(): Promise<void> {

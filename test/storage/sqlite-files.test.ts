@@ -19,7 +19,18 @@ const root = mkdtempSync(join(tmpdir(), "larkstatus-files-"));
 // Readable by the unprivileged user the permission tests run as.
 chmodSync(root, 0o755);
 let n = 0;
-after(() => rmSync(root, { recursive: true, force: true }));
+const locked: string[] = [];
+after(() => {
+  // A non-root user cannot delete what is inside a read-only directory.
+  for (const d of locked) chmodSync(d, 0o755);
+  rmSync(root, { recursive: true, force: true });
+});
+
+/** Makes `dir` read-only (restored before clean-up). */
+function readOnly(dir: string): void {
+  locked.push(dir);
+  chmodSync(dir, 0o555);
+}
 
 function freshDir(): string {
   const d = join(root, `case-${++n}`);
@@ -103,14 +114,14 @@ describe("a data directory larkstatus may not write", { skip: PERMISSION_SKIP },
     [
       "the directory exists, read-only, no database yet",
       (dir) => {
-        chmodSync(dir, 0o555);
+        readOnly(dir);
         return { db: join(dir, "larkstatus.db"), named: dir };
       },
     ],
     [
       "the directory does not exist and its parent is read-only",
       (dir) => {
-        chmodSync(dir, 0o555);
+        readOnly(dir);
         return { db: join(dir, "data", "larkstatus.db"), named: dir };
       },
     ],

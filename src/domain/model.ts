@@ -145,9 +145,19 @@ export interface User {
   resigned: boolean;
 }
 
-/** An issued access token. */
+/**
+ * An issued access token as the store keeps it: never the token itself, so a copy of the database
+ * yields no usable token (src/domain/secrets.ts).
+ */
 export interface TokenRecord {
-  token: string;
+  /** sha256 of the token value, lowercase hex: what API calls look the token up by. */
+  token_hash: string;
+  /**
+   * The token sealed under a key derived from the app's secret, so the token endpoints can return
+   * the same token again; null for a token stored before tokens were sealed (it still
+   * authenticates, but a new one is issued instead of returning it).
+   */
+  sealed: string | null;
   kind: "tenant" | "app";
   app_id: string;
   tenant_key: string;

@@ -2,7 +2,6 @@
  * The vendor semantics of the personal_settings system-status API and its token endpoints, with no
  * HTTP and no SQL: handlers call one method here, the store keeps the state.
  */
-import { createHash } from "node:crypto";
 import { ApiError, invalidField } from "../errors/codes.js";
 import type { ResolvedId, Store } from "../storage/store.js";
 import type { Clock } from "./clock.js";
@@ -31,7 +30,8 @@ import {
 } from "./model.js";
 import { decodePageToken, encodePageToken } from "./page-token.js";
 import { checkSyncSetting, checkTitles, containsSensitiveWord, openOutcome, parseEndTime } from "./rules.js";
-import { verifySecret } from "./secrets.js";
+import { SecretVerifier } from "./secret-verifier.js";
+import { sealToken, tokenHash, unsealToken } from "./secrets.js";
 
 /** A token lives 2 hours; asking again returns the same token while 30 minutes or more remain. */
 export const TOKEN_TTL_MS = 2 * 3600 * 1000;
@@ -91,6 +91,11 @@ function wellFormed(idType: UserIdType, id: string): boolean {
   return USER_ID_RE.test(id);
 }
 
+/** What a sealed token is bound to: its row's identity, so a sealed copy cannot be moved to another row. */
+function sealContext(t: Pick<TokenRecord, "token_hash" | "kind" | "app_id" | "tenant_key">): string {
+  return `${t.kind}\n${t.app_id}\n${t.tenant_key}\n${t.token_hash}`;
+}
+
 function visible(app: App, userId: string): boolean {
   return app.visibility === "all" || app.visibility.includes(userId);
 }
@@ -99,62 +104,80 @@ export class StatusService {
   private readonly store: Store;
   private readonly clock: Clock;
   private readonly ids: IdGenerator;
-  /** app_id → digest of (secret hash, secret) last verified: spares a slow hash per token request. */
-  private readonly verified = new Map<string, string>();
+  /** Checks secrets with a bounded cost and keeps what it verified (with the sealing keys) in memory. */
+  private readonly verifier: SecretVerifier;
   private pageSecret: string | undefined;
 
-  constructor(deps: { store: Store; clock: Clock; ids: IdGenerator }) {
+  constructor(deps: { store: Store; clock: Clock; ids: IdGenerator; verifier?: SecretVerifier }) {
     this.store = deps.store;
     this.clock = deps.clock;
     this.ids = deps.ids;
+    this.verifier = deps.verifier ?? new SecretVerifier();
   }
 
   // ---------------------------------------------------------------- tokens
 
-  /** Checks app credentials as the token endpoints do (10003 / 10014). */
-  private async checkCredentials(appId: unknown, appSecret: unknown): Promise<App> {
+  /**
+   * Checks app credentials as the token endpoints do (10003 / 10014); returns the app with the
+   * key its tokens are sealed under.
+   */
+  private async checkCredentials(appId: unknown, appSecret: unknown): Promise<{ app: App; key: Buffer }> {
     if (typeof appId !== "string" || appId === "" || typeof appSecret !== "string" || appSecret === "") {
       throw new ApiError("INVALID_PARAM");
     }
     const app = await this.store.getApp(appId);
     if (!app) throw new ApiError("INVALID_PARAM");
-    const digest = createHash("sha256").update(`${app.secret_hash}\n${appSecret}`).digest("hex");
-    if (this.verified.get(appId) !== digest) {
-      if (!(await verifySecret(appSecret, app.secret_hash))) throw new ApiError("APP_SECRET_INVALID");
-      this.verified.set(appId, digest);
+    const verdict = await this.verifier.verify(app.app_id, appSecret, app.secret_hash);
+    if (verdict.kind === "busy") {
+      // [ours] the app's line of secret checks is full (a flood of distinct secrets): answered
+      // without hashing, as the gateway's frequency limit, to retry in a second.
+      throw new ApiError("RATE_LIMITED", {
+        headers: { "x-ogw-ratelimit-limit": String(verdict.limit), "x-ogw-ratelimit-reset": "1" },
+      });
     }
+    if (verdict.kind === "wrong") throw new ApiError("APP_SECRET_INVALID");
     // [ours] a disabled app answers like a wrong secret.
     if (!app.enabled) throw new ApiError("APP_SECRET_INVALID");
-    return app;
+    return { app, key: verdict.key };
   }
 
-  private async currentToken(app: App, kind: TokenRecord["kind"]): Promise<IssuedToken> {
+  /**
+   * The app's current token of `kind`: the newest one while 30 minutes or more remain (unsealed
+   * with the secret's key), else a new one. A token that does not unseal (sealed under a secret
+   * since rotated, or stored before tokens were sealed) is not returned: a new one is issued.
+   */
+  private async currentToken(app: App, key: Buffer, kind: TokenRecord["kind"]): Promise<IssuedToken> {
     const now = this.clock.now();
     const latest = await this.store.latestToken(app.app_id, kind, now);
-    if (latest && latest.expires_at - now >= TOKEN_REUSE_MIN_MS) {
-      return { token: latest.token, expire: Math.floor((latest.expires_at - now) / 1000) };
+    if (latest && latest.expires_at - now >= TOKEN_REUSE_MIN_MS && latest.sealed !== null) {
+      const token = unsealToken(key, latest.sealed, sealContext(latest));
+      if (token !== undefined) return { token, expire: Math.floor((latest.expires_at - now) / 1000) };
     }
+    const token = this.ids.token(kind);
     const rec: TokenRecord = {
-      token: this.ids.token(kind),
+      token_hash: tokenHash(token),
+      sealed: null,
       kind,
       app_id: app.app_id,
       tenant_key: app.tenant_key,
       issued_at: now,
       expires_at: now + TOKEN_TTL_MS,
     };
+    rec.sealed = sealToken(key, token, sealContext(rec));
     await this.store.insertToken(rec);
-    return { token: rec.token, expire: TOKEN_TTL_MS / 1000 };
+    return { token, expire: TOKEN_TTL_MS / 1000 };
   }
 
   /** `tenant_access_token/internal`. */
   async tenantAccessToken(appId: unknown, appSecret: unknown): Promise<IssuedToken> {
-    return this.currentToken(await this.checkCredentials(appId, appSecret), "tenant");
+    const { app, key } = await this.checkCredentials(appId, appSecret);
+    return this.currentToken(app, key, "tenant");
   }
 
   /** `app_access_token/internal`: the app token plus the tenant token of the same app. */
   async appAccessToken(appId: unknown, appSecret: unknown): Promise<{ app: IssuedToken; tenant: IssuedToken }> {
-    const app = await this.checkCredentials(appId, appSecret);
-    return { app: await this.currentToken(app, "app"), tenant: await this.currentToken(app, "tenant") };
+    const { app, key } = await this.checkCredentials(appId, appSecret);
+    return { app: await this.currentToken(app, key, "app"), tenant: await this.currentToken(app, key, "tenant") };
   }
 
   /** Resolves an `Authorization` header to its caller (9999166x / 99991671). */
@@ -164,7 +187,7 @@ export class StatusService {
     const value = m[1] as string;
     if (value.startsWith("u-")) throw new ApiError("USER_TOKEN_NOT_SUPPORTED");
     if (!value.startsWith("t-")) throw new ApiError("TOKEN_BAD_PREFIX");
-    const owner = await this.store.tokenOwner(value);
+    const owner = await this.store.tokenOwner(tokenHash(value));
     const tok = owner?.token;
     if (!owner || tok?.kind !== "tenant" || tok.expires_at <= this.clock.now()) throw new ApiError("INVALID_TOKEN");
     const { app, tenant } = owner;

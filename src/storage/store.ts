@@ -87,16 +87,18 @@ export interface Store {
   /** Resolves ids of one type for `app` within its tenant, in input order. */
   resolveUserIds(app: App, idType: UserIdType, ids: readonly string[]): Promise<ResolvedId[]>;
 
-  // --- tokens ---
+  // --- tokens (kept by hash: the store never sees a token value) ---
   /** The newest unexpired token of this kind for the app, if any. */
   latestToken(appId: string, kind: TokenRecord["kind"], nowMs: number): Promise<TokenRecord | undefined>;
+  /** Stores a token (and purges the app's tokens expired by `token.issued_at`). */
   insertToken(token: TokenRecord): Promise<void>;
-  getToken(token: string): Promise<TokenRecord | undefined>;
+  /** The token whose `token_hash` is `tokenHash`. */
+  getToken(tokenHash: string): Promise<TokenRecord | undefined>;
   /**
    * A token with the app and tenant it names, read together (every API call authenticates): what
    * `getToken`, then `getApp(token.app_id)` and `getTenant(token.tenant_key)` would return.
    */
-  tokenOwner(token: string): Promise<TokenOwner | undefined>;
+  tokenOwner(tokenHash: string): Promise<TokenOwner | undefined>;
   /** Revokes every token of the app (secret rotated, app disabled). */
   revokeTokens(appId: string): Promise<void>;
 

@@ -101,8 +101,17 @@ function small(over: (d: any) => void = () => {}): string {
   return JSON.stringify(d);
 }
 
-function token(appId: string, value: string, issuedAt = T0): TokenRecord {
-  return { token: value, kind: "tenant", app_id: appId, tenant_key: TK, issued_at: issuedAt, expires_at: issuedAt + 7_200_000 };
+/** A stored token whose hash is `key` (the store treats it as opaque). */
+function token(appId: string, key: string, issuedAt = T0): TokenRecord {
+  return {
+    token_hash: key,
+    sealed: null,
+    kind: "tenant",
+    app_id: appId,
+    tenant_key: TK,
+    issued_at: issuedAt,
+    expires_at: issuedAt + 7_200_000,
+  };
 }
 
 /** Everything a seed writes that tests can observe through the Store interface. */

@@ -16,6 +16,7 @@ import {
   type UserStatusRow,
   withDefaults,
 } from "../../src/domain/model.js";
+import { tokenHash as h } from "../../src/domain/secrets.js";
 import type { ResolvedId, StatusWriteResult, Store, UserInput } from "../../src/storage/store.js";
 import { openOk } from "../helpers.js";
 
@@ -120,9 +121,11 @@ function rowOf(rows: UserStatusRow[] | undefined, statusId: string): UserStatusR
   return r;
 }
 
+/** A token record as the service stores it: `value` appears only as its hash (and in the stand-in sealed copy). */
 function tok(value: string, appId: string, issuedAt: number, over: Partial<TokenRecord> = {}): TokenRecord {
   return {
-    token: value,
+    token_hash: h(value),
+    sealed: `sealed:${value}`,
     kind: "tenant",
     app_id: appId,
     tenant_key: TA,
@@ -357,8 +360,23 @@ export function storageContract(name: string, makeStore: () => Promise<Store>, h
         withStore(async (store) => {
           const t = tok("t-one", A1, T0);
           await store.insertToken(t);
-          assert.deepEqual(await store.getToken("t-one"), t);
-          assert.equal(await store.getToken("t-nope"), undefined);
+          assert.deepEqual(await store.getToken(h("t-one")), t);
+          assert.equal(await store.getToken(h("t-nope")), undefined);
+        }),
+      );
+
+      test(
+        "a token is kept by hash with its sealed copy verbatim (or none); its value is not a key",
+        withStore(async (store) => {
+          const sealed = tok("t-sealed", A1, T0);
+          const bare = tok("t-bare", A1, T0 + 1, { sealed: null });
+          await store.insertToken(sealed);
+          await store.insertToken(bare);
+          assert.deepEqual(await store.latestToken(A1, "tenant", T0 + 2), bare);
+          assert.deepEqual(await store.getToken(h("t-sealed")), sealed);
+          assert.deepEqual((await store.tokenOwner(h("t-bare")))?.token, bare);
+          assert.equal(await store.getToken("t-sealed"), undefined, "looked up by value");
+          assert.equal(await store.tokenOwner("t-sealed"), undefined, "looked up by value");
         }),
       );
 
@@ -367,14 +385,14 @@ export function storageContract(name: string, makeStore: () => Promise<Store>, h
         withStore(async (store) => {
           const t = tok("t-owned", A1, T0);
           await store.insertToken(t);
-          const owner = await store.tokenOwner("t-owned");
+          const owner = await store.tokenOwner(h("t-owned"));
           assert.deepEqual(owner, { token: t, app: await store.getApp(A1), tenant: await store.getTenant(TA) });
           assert.equal(owner?.app?.app_id, A1);
           assert.equal(owner?.tenant?.tenant_key, TA);
-          assert.equal(await store.tokenOwner("t-nope"), undefined);
+          assert.equal(await store.tokenOwner(h("t-nope")), undefined);
           // Revoked: gone for tokenOwner too.
           await store.revokeTokens(A1);
-          assert.equal(await store.tokenOwner("t-owned"), undefined);
+          assert.equal(await store.tokenOwner(h("t-owned")), undefined);
         }),
       );
 
@@ -385,14 +403,14 @@ export function storageContract(name: string, makeStore: () => Promise<Store>, h
           await store.insertToken(tok("t-new", A1, T0 + HOUR_MS));
           await store.insertToken(tok("a-app", A1, T0 + HOUR_MS + 1, { kind: "app" }));
           await store.insertToken(tok("t-other", A2, T0 + HOUR_MS + 2));
-          assert.equal((await store.latestToken(A1, "tenant", T0 + HOUR_MS + 10))?.token, "t-new");
+          assert.equal((await store.latestToken(A1, "tenant", T0 + HOUR_MS + 10))?.token_hash, h("t-new"));
           assert.deepEqual(await store.latestToken(A1, "tenant", T0 + HOUR_MS + 10), tok("t-new", A1, T0 + HOUR_MS));
-          assert.equal((await store.latestToken(A1, "app", T0 + HOUR_MS + 10))?.token, "a-app");
-          assert.equal((await store.latestToken(A2, "tenant", T0 + HOUR_MS + 10))?.token, "t-other");
+          assert.equal((await store.latestToken(A1, "app", T0 + HOUR_MS + 10))?.token_hash, h("a-app"));
+          assert.equal((await store.latestToken(A2, "tenant", T0 + HOUR_MS + 10))?.token_hash, h("t-other"));
           assert.equal(await store.latestToken(A3, "tenant", T0), undefined);
           // t-new expires at T0 + 3h: then nothing is left.
           assert.equal(await store.latestToken(A1, "tenant", T0 + 3 * HOUR_MS), undefined);
-          assert.equal((await store.latestToken(A1, "tenant", T0 + 3 * HOUR_MS - 1))?.token, "t-new");
+          assert.equal((await store.latestToken(A1, "tenant", T0 + 3 * HOUR_MS - 1))?.token_hash, h("t-new"));
         }),
       );
 
@@ -401,8 +419,8 @@ export function storageContract(name: string, makeStore: () => Promise<Store>, h
         withStore(async (store) => {
           await store.insertToken(tok("t-long", A1, T0, { expires_at: T0 + 10 * HOUR_MS }));
           await store.insertToken(tok("t-short", A1, T0 + 1000, { expires_at: T0 + 2000 }));
-          assert.equal((await store.latestToken(A1, "tenant", T0 + 1500))?.token, "t-short");
-          assert.equal((await store.latestToken(A1, "tenant", T0 + 2000))?.token, "t-long");
+          assert.equal((await store.latestToken(A1, "tenant", T0 + 1500))?.token_hash, h("t-short"));
+          assert.equal((await store.latestToken(A1, "tenant", T0 + 2000))?.token_hash, h("t-long"));
         }),
       );
 
@@ -413,10 +431,10 @@ export function storageContract(name: string, makeStore: () => Promise<Store>, h
           await store.insertToken(tok("a-1", A1, T0, { kind: "app" }));
           await store.insertToken(tok("t-2", A2, T0));
           await store.revokeTokens(A1);
-          assert.equal(await store.getToken("t-1"), undefined);
-          assert.equal(await store.getToken("a-1"), undefined);
+          assert.equal(await store.getToken(h("t-1")), undefined);
+          assert.equal(await store.getToken(h("a-1")), undefined);
           assert.equal(await store.latestToken(A1, "tenant", T0), undefined);
-          assert.equal((await store.getToken("t-2"))?.app_id, A2);
+          assert.equal((await store.getToken(h("t-2")))?.app_id, A2);
           await store.revokeTokens(A1);
         }),
       );
@@ -426,11 +444,11 @@ export function storageContract(name: string, makeStore: () => Promise<Store>, h
         withStore(async (store) => {
           await store.insertToken(tok("t-expired", A1, T0, { expires_at: T0 + 1000 }));
           await store.insertToken(tok("t-alive", A1, T0, { expires_at: T0 + 10 * HOUR_MS }));
-          assert.equal((await store.getToken("t-expired"))?.token, "t-expired", "kept until the next insert");
+          assert.equal((await store.getToken(h("t-expired")))?.token_hash, h("t-expired"), "kept until the next insert");
           await store.insertToken(tok("t-next", A1, T0 + 5000));
-          assert.equal(await store.getToken("t-expired"), undefined);
-          assert.equal((await store.getToken("t-alive"))?.token, "t-alive");
-          assert.equal((await store.getToken("t-next"))?.token, "t-next");
+          assert.equal(await store.getToken(h("t-expired")), undefined);
+          assert.equal((await store.getToken(h("t-alive")))?.token_hash, h("t-alive"));
+          assert.equal((await store.getToken(h("t-next")))?.token_hash, h("t-next"));
         }),
       );
     });
@@ -1021,7 +1039,7 @@ export function storageContract(name: string, makeStore: () => Promise<Store>, h
           assert.deepEqual(await store.getApp(A2), appA2);
           assert.equal(userOf((await store.resolveUserIds(appA1, "open_id", [deriveOpenId(A1, TA, "u1")]))[0]), `${TA}/u1`);
           assert.equal(await store.serverSecret("other"), "kept-secret");
-          assert.deepEqual(await store.getToken("t-durable"), tok("t-durable", A1, T0));
+          assert.deepEqual(await store.getToken(h("t-durable")), tok("t-durable", A1, T0));
           assert.deepEqual(await store.getStatus(TA, ID(1), false), a);
           assert.equal((await store.getStatus(TA, ID(2), true))?.deleted_at, T0 + 1);
           assert.deepEqual(rowOf(await store.userStatuses(TA, "u1"), ID(1)).snapshot, snapshotOf(a));

@@ -9,6 +9,7 @@ import { after, describe, test } from "node:test";
 import pg from "pg";
 import { deriveOpenId, deriveUnionId } from "../../src/domain/ids.js";
 import { type StatusSnapshot, type SystemStatus, snapshotOf, withDefaults } from "../../src/domain/model.js";
+import { tokenHash } from "../../src/domain/secrets.js";
 import { StorageError } from "../../src/storage/errors.js";
 import { PG_MIGRATIONS } from "../../src/storage/postgres/migrations.js";
 import { PgStore, pgTarget } from "../../src/storage/postgres/pg-store.js";
@@ -217,6 +218,52 @@ describe("PgStore on PostgreSQL", { skip: SKIP }, () => {
       } finally {
         await again.close();
       }
+    } finally {
+      await store.close();
+    }
+  });
+
+  test("migration 4 hashes existing tokens (they keep authenticating) and keeps no token column or value", async () => {
+    const url = await freshPgUrl();
+    // A schema as larkstatus left it at version 3: tokens stored as issued.
+    await withPgClient(async (c) => {
+      await c.query(`CREATE TABLE meta (key TEXT COLLATE "C" PRIMARY KEY, value TEXT NOT NULL)`);
+      for (const m of PG_MIGRATIONS.slice(0, 3)) await c.query(m);
+      await c.query("INSERT INTO meta VALUES ('schema_version', '3')");
+      await c.query("INSERT INTO tenants VALUES ($1, 'Acme', true, '[]')", [TA]);
+      await c.query("INSERT INTO apps VALUES ($1, $2, 'x', '[]', true, '\"all\"', 'devA')", [A1, TA]);
+      for (const t of ["t-old-plaintext-one-0000000000000000000000", "t-old-plaintext-two-0000000000000000000000"]) {
+        await c.query("INSERT INTO tokens VALUES ($1, 'tenant', $2, $3, $4, $5)", [t, A1, TA, T0, T0 + 7_200_000]);
+      }
+    }, url);
+    const store = new PgStore(url);
+    try {
+      await store.migrate();
+      const owner = await store.tokenOwner(tokenHash("t-old-plaintext-one-0000000000000000000000"));
+      assert.equal(owner?.token.app_id, A1);
+      assert.equal(owner?.token.sealed, null);
+      assert.equal(owner?.app?.app_id, A1);
+      assert.equal((await store.latestToken(A1, "tenant", T0))?.sealed, null);
+      const cols = await sql<{ column_name: string }>(
+        url,
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'tokens' ORDER BY ordinal_position",
+      );
+      assert.deepEqual(
+        cols.map((c) => c.column_name),
+        ["token_hash", "sealed", "kind", "app_id", "tenant_key", "issued_at", "expires_at"],
+      );
+      const rows = await sql<{ row: string }>(url, "SELECT row_to_json(t)::text AS row FROM tokens t");
+      assert.equal(rows.length, 2);
+      assert.ok(!rows.some((r) => r.row.includes("plaintext")), JSON.stringify(rows));
+      // The primary key and the per-app index came back on the new table.
+      const idx = await sql<{ indexname: string }>(
+        url,
+        "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'tokens' ORDER BY 1",
+      );
+      assert.deepEqual(
+        idx.map((r) => r.indexname),
+        ["tokens_app", "tokens_pkey"],
+      );
     } finally {
       await store.close();
     }
@@ -598,7 +645,8 @@ describe("PgStore on PostgreSQL", { skip: SKIP }, () => {
       const s = await store.createStatus(TA, statusOf(1, "Busy", 1), T0, 10);
       assert.ok(s.ok);
       await store.insertToken({
-        token: "t-owner",
+        token_hash: tokenHash("t-owner"),
+        sealed: null,
         kind: "tenant",
         app_id: A1,
         tenant_key: TA,
@@ -635,7 +683,7 @@ describe("PgStore on PostgreSQL", { skip: SKIP }, () => {
         const [, closeCalls] = await counted(() => store.closeUserStatuses(TA, s.status.system_status_id, users, T0 + 1));
         assert.equal(closeCalls, 1);
         assert.equal((await store.userStatuses(TA, "u7"))[0]?.open, false);
-        const [owner, ownerCalls] = await counted(() => store.tokenOwner("t-owner"));
+        const [owner, ownerCalls] = await counted(() => store.tokenOwner(tokenHash("t-owner")));
         assert.equal(ownerCalls, 1);
         assert.equal(owner?.token.app_id, A1);
         assert.equal(owner?.app?.app_id, A1);

@@ -1,14 +1,21 @@
 /** Runs the storage contract against SQLite (in memory and on disk), plus SQLite-only checks. */
 import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import Database from "better-sqlite3";
+import { buildApp } from "../../src/app.js";
+import { ManualClock } from "../../src/domain/clock.js";
+import { sequentialIds } from "../../src/domain/ids.js";
+import { SCOPE_STATUS_UPDATE } from "../../src/domain/model.js";
+import { hashSecret, tokenHash } from "../../src/domain/secrets.js";
 import { StorageError } from "../../src/storage/errors.js";
 import { SQLITE_MIGRATIONS } from "../../src/storage/sqlite/migrations.js";
 import { SqliteStore, sqlitePath } from "../../src/storage/sqlite/sqlite-store.js";
 import type { Store } from "../../src/storage/store.js";
+import { ACME, APP, BASE, T0 } from "../helpers.js";
 import { storageContract } from "./contract.js";
 
 let dir: string;
@@ -77,7 +84,8 @@ describe("SqliteStore specifics", () => {
       await store.upsertTenant({ tenant_key: T, name: "T", api_enabled: true, sensitive_words: [] });
       await store.upsertApp(app);
       const tok = {
-        token: "t-cached",
+        token_hash: "hash-of-t-cached",
+        sealed: null,
         kind: "tenant" as const,
         app_id: app.app_id,
         tenant_key: T,
@@ -85,12 +93,12 @@ describe("SqliteStore specifics", () => {
         expires_at: 10_000,
       };
       await store.insertToken(tok);
-      assert.deepEqual(await store.getToken("t-cached"), tok);
+      assert.deepEqual(await store.getToken("hash-of-t-cached"), tok);
       assert.equal((await store.getApp(app.app_id))?.enabled, true);
       assert.equal((await store.getTenant(T))?.api_enabled, true);
       // Writes through the store are seen at once by the next read.
       await store.revokeTokens(app.app_id);
-      assert.equal(await store.getToken("t-cached"), undefined);
+      assert.equal(await store.getToken("hash-of-t-cached"), undefined);
       await store.upsertApp({ ...app, enabled: false });
       assert.equal((await store.getApp(app.app_id))?.enabled, false);
       await store.upsertTenant({ tenant_key: T, name: "T", api_enabled: false, sensitive_words: [] });
@@ -222,6 +230,64 @@ describe("SqliteStore specifics", () => {
       assert.equal((db.prepare("SELECT COUNT(*) AS n FROM status_snapshots").get() as { n: number }).n, 2);
     } finally {
       db.close();
+    }
+  });
+
+  test("migration 4 hashes existing tokens (they keep authenticating, lose reuse) and leaves no plaintext in the file", async () => {
+    const store = fileStore();
+    const path = paths.get(store) as string;
+    await store.close();
+    // A database as larkstatus left it at schema version 3: tokens stored as issued, some revoked.
+    const old = new Database(path);
+    old.pragma("page_size = 1024");
+    old.pragma("journal_mode = WAL");
+    old.exec("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+    for (const m of SQLITE_MIGRATIONS.slice(0, 3)) old.exec(m);
+    old.prepare("INSERT INTO meta VALUES ('schema_version', '3')").run();
+    old.prepare("INSERT INTO tenants VALUES (?, 'Acme', 1, '[]')").run(ACME);
+    old
+      .prepare("INSERT INTO apps VALUES (?, ?, ?, ?, 1, '\"all\"', ?)")
+      .run(APP.app_id, ACME, await hashSecret(APP.app_secret, 1024), JSON.stringify([SCOPE_STATUS_UPDATE]), ACME);
+    const tokens = Array.from({ length: 200 }, (_, i) => `t-${String(i).padStart(3, "0")}plaintext${"x".repeat(28)}`);
+    const insert = old.prepare("INSERT INTO tokens VALUES (?, 'tenant', ?, ?, ?, ?)");
+    for (const t of tokens) insert.run(t, APP.app_id, ACME, T0, T0 + 7_200_000);
+    // Revoked tokens leave their bytes in free space and freed pages.
+    old.prepare("DELETE FROM tokens WHERE token >= 't-050'").run();
+    old.close();
+    const kept = tokens.slice(0, 50);
+
+    const clock = new ManualClock(T0 + 60_000);
+    const again = new SqliteStore(`sqlite:${path}`);
+    const app = await buildApp({ store: again, clock, ids: sequentialIds(clock), rateLimit: "off", logger: false });
+    try {
+      await again.migrate();
+      const owner = await again.tokenOwner(tokenHash(kept[7] as string));
+      assert.equal(owner?.token.app_id, APP.app_id);
+      assert.equal(owner?.token.sealed, null);
+      assert.equal(await again.tokenOwner(tokenHash(tokens[50] as string)), undefined, "revoked stays revoked");
+      // A migrated token still authenticates...
+      const list = await app.inject({ method: "GET", url: BASE, headers: { authorization: `Bearer ${kept[0]}` } });
+      assert.equal(list.statusCode, 200, list.body);
+      // ...but is not returned by the token endpoint (no sealed copy): a new one is issued.
+      const res = await app.inject({ method: "POST", url: "/open-apis/auth/v3/tenant_access_token/internal", payload: APP });
+      const issued = (res.json() as { tenant_access_token: string }).tenant_access_token;
+      assert.ok(!tokens.includes(issued), issued);
+    } finally {
+      await app.close();
+      await again.close();
+    }
+    const db = new Database(path, { readonly: true });
+    try {
+      const cols = (db.prepare("PRAGMA table_info(tokens)").all() as { name: string }[]).map((c) => c.name);
+      assert.deepEqual(cols, ["token_hash", "sealed", "kind", "app_id", "tenant_key", "issued_at", "expires_at"]);
+      assert.equal(db.prepare("SELECT 1 FROM meta WHERE key = 'scrub_pending'").get(), undefined);
+    } finally {
+      db.close();
+    }
+    for (const suffix of ["", "-wal"]) {
+      const bytes = existsSync(path + suffix) ? readFileSync(path + suffix) : Buffer.alloc(0);
+      for (const t of tokens) assert.equal(bytes.includes(Buffer.from(t)), false, `${t} is still in larkstatus.db${suffix}`);
+      assert.equal(bytes.includes(Buffer.from("plaintext")), false, `larkstatus.db${suffix}`);
     }
   });
 

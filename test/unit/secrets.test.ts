@@ -1,6 +1,15 @@
 import assert from "node:assert/strict";
+import { createHash, scryptSync } from "node:crypto";
 import { describe, test } from "node:test";
-import { DEFAULT_SCRYPT_N, hashSecret, verifySecret } from "../../src/domain/secrets.js";
+import {
+  DEFAULT_SCRYPT_N,
+  hashSecret,
+  sealToken,
+  tokenHash,
+  unlockSecret,
+  unsealToken,
+  verifySecret,
+} from "../../src/domain/secrets.js";
 
 const N = 1024;
 
@@ -69,4 +78,39 @@ describe("secrets", () => {
       assert.equal(await verifySecret("acme-secret", stored), false);
     });
   }
+
+  test("unlockSecret: the stored hash is the first 32 bytes of a 64-byte scrypt, the key the other 32 (never stored)", async () => {
+    const h = await hashSecret("acme-secret", N);
+    const [, , , , salt, hash] = h.split("$") as [string, string, string, string, string, string];
+    const full = scryptSync("acme-secret", Buffer.from(salt, "base64"), 64, { N, r: 8, p: 1 });
+    assert.deepEqual(full.subarray(0, 32), Buffer.from(hash, "base64"), "hashes written before sealing stay valid");
+    const key = await unlockSecret("acme-secret", h);
+    assert.ok(key);
+    assert.deepEqual(key, full.subarray(32));
+    assert.ok(!h.includes(key.toString("base64")) && !h.includes(key.toString("hex")));
+    assert.deepEqual(await unlockSecret("acme-secret", h), key, "deterministic: every instance derives the same key");
+    assert.equal(await unlockSecret("acme-secret!", h), undefined);
+    assert.equal(await unlockSecret("acme-secret", "bcrypt$x"), undefined);
+  });
+
+  test("tokenHash is sha256 hex of the value", () => {
+    assert.equal(tokenHash("t-abc"), createHash("sha256").update("t-abc").digest("hex"));
+    assert.match(tokenHash("t-abc"), /^[0-9a-f]{64}$/);
+  });
+
+  test("a sealed token unseals with its key and context only, and does not contain the token", async () => {
+    const key = (await unlockSecret("s", await hashSecret("s", N))) as Buffer;
+    const other = (await unlockSecret("s", await hashSecret("s", N))) as Buffer;
+    const token = "t-0123456789abcdefghijABCDEFGHIJ0123456789";
+    const sealed = sealToken(key, token, "ctx");
+    assert.match(sealed, /^aes256gcm\$[^$]+\$[^$]+\$[^$]+$/);
+    assert.ok(!sealed.includes(token) && !sealed.includes(Buffer.from(token).toString("base64")));
+    assert.notEqual(sealToken(key, token, "ctx"), sealed, "a fresh nonce each time");
+    assert.equal(unsealToken(key, sealed, "ctx"), token);
+    assert.equal(unsealToken(other, sealed, "ctx"), undefined, "another salt, another key (a rotated secret)");
+    assert.equal(unsealToken(key, sealed, "ctx2"), undefined, "moved to another row");
+    for (const bad of ["", "aes256gcm$", "aes256gcm$a$b$c", `${sealed}x`, sealed.replace("aes256gcm$", "aes128$")]) {
+      assert.equal(unsealToken(key, bad, "ctx"), undefined, bad);
+    }
+  });
 });

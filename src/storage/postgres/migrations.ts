@@ -159,4 +159,27 @@ export const PG_MIGRATIONS: readonly string[] = [
   END
   $fn$;
   `,
+  // 4: no token at rest. A token is kept as sha256(token) (what API calls look it up by) and a
+  // copy sealed under a key derived from the app's secret (src/domain/secrets.ts). Existing tokens
+  // are hashed here and keep working for API calls; having no sealed copy, they are not returned
+  // again by the token endpoints (a new one is issued). A new table rather than UPDATE + DROP
+  // COLUMN: those leave the plaintext in dead tuples and dropped-column data until a rewrite; the
+  // dropped table's files are unlinked at commit.
+  `
+  CREATE TABLE tokens_v4 (
+    token_hash TEXT COLLATE "C" NOT NULL,
+    sealed TEXT,
+    kind TEXT NOT NULL,
+    app_id TEXT COLLATE "C" NOT NULL,
+    tenant_key TEXT COLLATE "C" NOT NULL,
+    issued_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL
+  );
+  INSERT INTO tokens_v4 (token_hash, sealed, kind, app_id, tenant_key, issued_at, expires_at)
+    SELECT encode(sha256(convert_to(token, 'UTF8')), 'hex'), NULL, kind, app_id, tenant_key, issued_at, expires_at FROM tokens;
+  DROP TABLE tokens;
+  ALTER TABLE tokens_v4 RENAME TO tokens;
+  ALTER TABLE tokens ADD CONSTRAINT tokens_pkey PRIMARY KEY (token_hash);
+  CREATE INDEX tokens_app ON tokens (app_id, kind, issued_at);
+  `,
 ];

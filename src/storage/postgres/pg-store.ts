@@ -133,7 +133,8 @@ function toApp(r: Row): App {
 
 function toToken(r: Row): TokenRecord {
   return {
-    token: r.token as string,
+    token_hash: r.token_hash as string,
+    sealed: (r.sealed as string | null) ?? null,
     kind: r.kind as TokenRecord["kind"],
     app_id: r.app_id as string,
     tenant_key: r.tenant_key as string,
@@ -315,14 +316,14 @@ const SQL = {
   openUserStatuses: "SELECT * FROM larkstatus_open($1, $2, $3, $4::text[], $5::bigint[], $6, $7::bigint, $8::bigint)",
   closeUserStatuses: "SELECT larkstatus_close($1, $2, $3::text[], $4::bigint)",
   tokenOwner: `
-    SELECT t.token, t.kind, t.app_id, t.tenant_key, t.issued_at, t.expires_at,
+    SELECT t.token_hash, t.sealed, t.kind, t.app_id, t.tenant_key, t.issued_at, t.expires_at,
            a.app_id AS a_app_id, a.tenant_key AS a_tenant_key, a.secret_hash AS a_secret_hash, a.scopes AS a_scopes,
            a.enabled AS a_enabled, a.visibility AS a_visibility, a.developer AS a_developer,
            n.tenant_key AS n_tenant_key, n.name AS n_name, n.api_enabled AS n_api_enabled, n.sensitive_words AS n_sensitive_words
     FROM tokens t
     LEFT JOIN apps a ON a.app_id = t.app_id
     LEFT JOIN tenants n ON n.tenant_key = t.tenant_key
-    WHERE t.token = $1`,
+    WHERE t.token_hash = $1`,
   userStatuses: `
     SELECT us.user_id, us.system_status_id, us.open, us.end_time, us.snapshot, us.opened_by, us.opened_at,
            COALESCE(sp.sync_on, s.sync_default, true) AS sync_on
@@ -698,19 +699,19 @@ export class PgStore implements Store {
     // One statement: purging the app's expired tokens and the insert commit together.
     await this.query(
       "store a token",
-      `WITH purged AS (DELETE FROM tokens WHERE app_id = $3 AND expires_at <= $5)
-       INSERT INTO tokens (token, kind, app_id, tenant_key, issued_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-      [token.token, token.kind, token.app_id, token.tenant_key, token.issued_at, token.expires_at],
+      `WITH purged AS (DELETE FROM tokens WHERE app_id = $4 AND expires_at <= $6)
+       INSERT INTO tokens (token_hash, sealed, kind, app_id, tenant_key, issued_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [token.token_hash, token.sealed, token.kind, token.app_id, token.tenant_key, token.issued_at, token.expires_at],
     );
   }
 
-  async getToken(token: string): Promise<TokenRecord | undefined> {
-    const [r] = await this.query("read a token", "SELECT * FROM tokens WHERE token = $1", [token]);
+  async getToken(tokenHash: string): Promise<TokenRecord | undefined> {
+    const [r] = await this.query("read a token", "SELECT * FROM tokens WHERE token_hash = $1", [tokenHash]);
     return r ? toToken(r) : undefined;
   }
 
-  async tokenOwner(token: string): Promise<TokenOwner | undefined> {
-    const [r] = await this.query("read a token", SQL.tokenOwner, [token], "token_owner");
+  async tokenOwner(tokenHash: string): Promise<TokenOwner | undefined> {
+    const [r] = await this.query("read a token", SQL.tokenOwner, [tokenHash], "token_owner");
     if (!r) return undefined;
     const prefixed = (p: string): Row => {
       const out: Row = {};

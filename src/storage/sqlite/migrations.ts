@@ -128,4 +128,35 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   DROP TABLE user_statuses;
   ALTER TABLE user_statuses_v3 RENAME TO user_statuses;
   `,
+  // 4: no token at rest. A token is kept as sha256(token) (what API calls look it up by) and a
+  // copy sealed under a key derived from the app's secret (src/domain/secrets.ts). Existing tokens
+  // are hashed here (larkstatus_sha256 is a function the store registers on its connection) and
+  // keep working for API calls; having no sealed copy, they are not returned again by the token
+  // endpoints (a new one is issued). The store runs this with secure_delete on, then VACUUMs the
+  // file and truncates the WAL (the meta flag below asks for it, so a crash in between still gets
+  // it on the next start): the pages that held the plaintext are overwritten, not just freed. A new
+  // database (no schema_version yet) never held a token and needs neither.
+  `
+  CREATE TABLE tokens_v4 (
+    token_hash TEXT PRIMARY KEY,
+    sealed TEXT,
+    kind TEXT NOT NULL,
+    app_id TEXT NOT NULL,
+    tenant_key TEXT NOT NULL,
+    issued_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  INSERT INTO tokens_v4 (token_hash, sealed, kind, app_id, tenant_key, issued_at, expires_at)
+    SELECT larkstatus_sha256(token), NULL, kind, app_id, tenant_key, issued_at, expires_at FROM tokens;
+  DROP TABLE tokens;
+  ALTER TABLE tokens_v4 RENAME TO tokens;
+  CREATE INDEX tokens_app ON tokens (app_id, kind, issued_at);
+  INSERT INTO meta (key, value) SELECT 'scrub_pending', '4' FROM meta WHERE key = 'schema_version'
+    ON CONFLICT(key) DO UPDATE SET value = excluded.value;
+  `,
 ];
+
+/** The SQL function migration 4 hashes existing tokens with: sha256 of the UTF-8 text, lowercase hex. */
+export const SHA256_FUNCTION = "larkstatus_sha256";
+/** The first schema version that keeps no token in plaintext (migration 4). */
+export const TOKENS_HASHED_VERSION = 4;

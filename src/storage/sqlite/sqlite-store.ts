@@ -5,8 +5,6 @@
  * construction within a process; the unique indexes (live priority, live names) hold them against
  * any writer.
  */
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import type {
   App,
@@ -22,11 +20,13 @@ import type {
   UserStatusRow,
 } from "../../domain/model.js";
 import { namesOf } from "../../domain/model.js";
+import { tokenHash } from "../../domain/secrets.js";
 import { StorageError } from "../errors.js";
 import type { ListPage, OpenEntry, ResolvedId, StatusWriteResult, Store, TokenOwner, UserInput } from "../store.js";
 import { Checkpointer, FALLBACK_AUTOCHECKPOINT_PAGES } from "./checkpointer.js";
+import { DatabaseLock, prepareDatabaseFile } from "./files.js";
 import { GroupCommit } from "./group-commit.js";
-import { SQLITE_MIGRATIONS } from "./migrations.js";
+import { SHA256_FUNCTION, SQLITE_MIGRATIONS, TOKENS_HASHED_VERSION } from "./migrations.js";
 
 type Row = Record<string, unknown>;
 
@@ -164,6 +164,8 @@ function closeSql(n: number): string {
 
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
+  /** Keeps the file to this store while it is open (files.ts); none for `:memory:`. */
+  private lock: DatabaseLock | undefined;
   /** Runs WAL checkpoints in a worker thread (file databases only). */
   private checkpointer: Checkpointer | undefined;
   /**
@@ -188,9 +190,16 @@ export class SqliteStore implements Store {
 
   constructor(url: string) {
     const path = sqlitePath(url);
+    let db: Database.Database | undefined;
     try {
-      if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-      this.db = new Database(path);
+      if (path !== ":memory:") {
+        // Private files, a plain "permission denied", then the one-process lock, all before
+        // better-sqlite3 opens (and would create) the file.
+        prepareDatabaseFile(path);
+        this.lock = DatabaseLock.acquire(path);
+      }
+      db = new Database(path);
+      this.db = db;
       // 1 KiB pages for a new database (an existing one keeps its size). A batch of 50 scattered
       // users dirties ~50 B-tree pages and every commit appends each whole page to the WAL, so the
       // page size is the write volume: measured on the 32-connection batch load, 4 KiB → 1 KiB is
@@ -206,8 +215,13 @@ export class SqliteStore implements Store {
       this.db.pragma("synchronous = NORMAL");
       this.db.pragma("busy_timeout = 5000");
       this.db.pragma("foreign_keys = ON");
+      this.db.function(SHA256_FUNCTION, { deterministic: true }, (v: unknown) => tokenHash(String(v)));
       this.group = new GroupCommit(this.db, () => this.forgetCaches());
     } catch (cause) {
+      void this.checkpointer?.stop();
+      db?.close();
+      this.lock?.release();
+      if (cause instanceof StorageError) throw cause;
       throw new StorageError(`cannot open SQLite database ${path}: ${(cause as Error).message}`, { cause });
     }
   }
@@ -257,8 +271,31 @@ export class SqliteStore implements Store {
         )
         .run(String(SQLITE_MIGRATIONS.length));
     });
-    apply.immediate();
+    // Upgrading a database that held plaintext tokens: the pages migration 4 frees are zeroed.
+    const secureDelete = this.db.pragma("secure_delete", { simple: true }) as number;
+    if (current > 0 && current < TOKENS_HASHED_VERSION) this.db.pragma("secure_delete = ON");
+    try {
+      apply.immediate();
+      this.scrubIfPending();
+    } finally {
+      this.db.pragma(`secure_delete = ${secureDelete}`);
+    }
     this.prepared = this.prepare();
+  }
+
+  /**
+   * After migration 4 upgraded a database that held plaintext tokens: VACUUM rewrites every page
+   * (pages freed before secure_delete was on, and free space inside reused pages, may still hold
+   * old tokens), then the WAL, which holds copies of old pages, is truncated. Once per database;
+   * it takes about as long as copying the file.
+   */
+  private scrubIfPending(): void {
+    const pending = this.db.prepare("SELECT 1 FROM meta WHERE key = 'scrub_pending'").get();
+    if (!pending) return;
+    this.db.pragma("secure_delete = ON");
+    this.db.exec("VACUUM");
+    this.db.prepare("DELETE FROM meta WHERE key = 'scrub_pending'").run();
+    this.db.pragma("wal_checkpoint(TRUNCATE)");
   }
 
   private prepare() {
@@ -292,10 +329,11 @@ export class SqliteStore implements Store {
         "SELECT * FROM tokens WHERE app_id = ? AND kind = ? AND expires_at > ? ORDER BY issued_at DESC LIMIT 1",
       ),
       insertToken: db.prepare(
-        "INSERT INTO tokens (token, kind, app_id, tenant_key, issued_at, expires_at) VALUES (@token, @kind, @app_id, @tenant_key, @issued_at, @expires_at)",
+        `INSERT INTO tokens (token_hash, sealed, kind, app_id, tenant_key, issued_at, expires_at)
+         VALUES (@token_hash, @sealed, @kind, @app_id, @tenant_key, @issued_at, @expires_at)`,
       ),
       purgeTokens: db.prepare("DELETE FROM tokens WHERE app_id = ? AND expires_at <= ?"),
-      getToken: db.prepare("SELECT * FROM tokens WHERE token = ?"),
+      getToken: db.prepare("SELECT * FROM tokens WHERE token_hash = ?"),
       revokeTokens: db.prepare("DELETE FROM tokens WHERE app_id = ?"),
       countLive: db.prepare("SELECT COUNT(*) AS n FROM statuses WHERE tenant_key = ? AND deleted_at IS NULL"),
       nameOwner: db.prepare("SELECT system_status_id FROM status_names WHERE tenant_key = ? AND name = ?"),
@@ -398,6 +436,8 @@ export class SqliteStore implements Store {
     await this.checkpointer?.stop();
     this.checkpointer = undefined;
     if (this.db.open) this.db.close();
+    this.lock?.release();
+    this.lock = undefined;
   }
 
   async refreshStatistics(): Promise<void> {
@@ -571,18 +611,18 @@ export class SqliteStore implements Store {
     for (const [k, t] of this.tokens) if (t.app_id === token.app_id && t.expires_at <= token.issued_at) this.tokens.delete(k);
   }
 
-  async getToken(token: string): Promise<TokenRecord | undefined> {
-    const hit = this.tokens.get(token);
+  async getToken(tokenHash: string): Promise<TokenRecord | undefined> {
+    const hit = this.tokens.get(tokenHash);
     if (hit) return hit;
     return this.group.read(() => {
-      const r = this.s.getToken.get(token) as TokenRecord | undefined;
-      return r ? this.tokens.remember(token, r) : undefined;
+      const r = this.s.getToken.get(tokenHash) as TokenRecord | undefined;
+      return r ? this.tokens.remember(tokenHash, r) : undefined;
     });
   }
 
-  async tokenOwner(token: string): Promise<TokenOwner | undefined> {
+  async tokenOwner(tokenHash: string): Promise<TokenOwner | undefined> {
     // Three cached reads: on this driver they rarely touch the database.
-    const tok = await this.getToken(token);
+    const tok = await this.getToken(tokenHash);
     if (!tok) return undefined;
     return { token: tok, app: await this.getApp(tok.app_id), tenant: await this.getTenant(tok.tenant_key) };
   }

@@ -4,6 +4,7 @@
  */
 import swagger from "@fastify/swagger";
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from "fastify";
+import { openApiHeader, routeSchema } from "./api/openapi.js";
 import type { OperationContext } from "./api/operation.js";
 import { OPERATIONS } from "./api/routes.js";
 import type { Clock } from "./domain/clock.js";
@@ -150,19 +151,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.setNotFoundHandler((req, reply) => sendApiError(req, reply, routeError(req.url)));
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: "3.0.3",
-      info: {
-        title: "larkstatus: Feishu/Lark personal_settings system-status API",
-        version: deps.version ?? "0.0.0",
-        description: "The vendor's wire contract, served by larkstatus. See docs/fidelity.md for our decisions.",
-      },
-      components: {
-        securitySchemes: { tenantAccessToken: { type: "http", scheme: "bearer", description: "t-... tenant_access_token" } },
-      },
-    },
-  });
+  await app.register(swagger, { openapi: openApiHeader(deps.version ?? "0.0.0") });
 
   for (const op of OPERATIONS) {
     for (const url of [op.url, ...(op.aliases ?? [])]) {
@@ -170,13 +159,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         method: op.method,
         url,
         config: { family: op.family },
-        schema: {
-          ...op.schema,
-          operationId: url === op.url ? op.name : `${op.name}.alias`,
-          summary: op.summary,
-          hide: url !== op.url,
-          ...(op.family === "personal_settings" ? { security: [{ tenantAccessToken: [] }] } : {}),
-        } as Record<string, unknown>,
+        schema: routeSchema(op, url),
         ...(op.family === "personal_settings"
           ? {
               // The vendor's order: token → scope → rate limit → tenant permission, all before the

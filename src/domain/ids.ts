@@ -101,7 +101,7 @@ function sha256Hex(s: string): string {
   return createHash("sha256").update(s).digest("hex");
 }
 
-/** The derived open_id of a user for one app (product.md: deterministic so users can compute it). */
+/** The derived open_id of a user for one app (README, "Seed files": deterministic so users can compute it). */
 export function deriveOpenId(appId: string, tenantKey: string, userId: string): string {
   return `ou_${sha256Hex(`open_id:${appId}:${tenantKey}:${userId}`).slice(0, 32)}`;
 }

@@ -1,5 +1,5 @@
 /**
- * The domain model in vendor terms (api.md §3, product.md "Domain model"). Pure types and
+ * The domain model in vendor terms (docs/wire-contract.md §3). Pure types and
  * constants: no HTTP, no SQL.
  */
 
@@ -232,7 +232,7 @@ export function toWire(s: StatusRecord | SystemStatus): SystemStatus {
   };
 }
 
-/** Every name of a status: its title plus its i18n titles (api.md §3, "Names"). */
+/** Every name of a status: its title plus its i18n titles (docs/wire-contract.md §3, "Names"). */
 export function namesOf(s: { title: string; i18n_title: I18nText }): Set<string> {
   const names = new Set<string>([s.title]);
   for (const k of I18N_KEYS) {

@@ -60,7 +60,7 @@ export function checkSyncSetting(prefix: string, s: Partial<SyncSetting> | undef
   checkI18n(`${prefix}sync_setting.i18n_explain`, s.i18n_explain, SYNC_EXPLAIN_MAX_WEIGHT);
 }
 
-/** Whether any name contains any sensitive word (case-insensitive substring; api.md §3, ours). */
+/** Whether any name contains any sensitive word (case-insensitive substring; docs/wire-contract.md §3, ours). */
 export function containsSensitiveWord(names: Iterable<string>, words: readonly string[]): boolean {
   if (words.length === 0) return false;
   const lowered = words.filter((w) => w.length > 0).map((w) => w.toLowerCase());
@@ -91,7 +91,7 @@ export function parseEndTime(field: string, raw: string | number, nowMs: number)
 }
 
 /**
- * The status a user shows at `nowS` (product.md, "Effective status"): among open rows that have
+ * The status a user shows at `nowS` (docs/fidelity.md, "Opening and closing"): among open rows that have
  * not ended and whose sync toggle is on, the smallest snapshot priority; ties go to the most
  * recently opened row, then the larger id (ours).
  */

@@ -10,7 +10,7 @@ export interface RateRule {
   limit: number;
 }
 
-/** 100/min for the CRUD endpoints; 1000/min and 50/s for the batch endpoints (api.md §4). */
+/** 100/min for the CRUD endpoints; 1000/min and 50/s for the batch endpoints (docs/wire-contract.md §4). */
 export const RATE_TIERS = {
   crud: [{ windowMs: 60_000, limit: 100 }],
   batch: [

@@ -1,4 +1,4 @@
-/** The seed file format (product.md, "Seed file"): the public fixture format, JSON or YAML. */
+/** The seed file format (README, "Seed files"): the public fixture format, JSON or YAML. */
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
 import { StatusProperties, StringEnum } from "../api/schemas.js";
 import { ICON_KEYS } from "../domain/model.js";

@@ -1,5 +1,5 @@
 /**
- * Tokens, scopes and tenant permission on the personal_settings endpoints (api.md §2 "Tokens on
+ * Tokens, scopes and tenant permission on the personal_settings endpoints (docs/wire-contract.md §2 "Tokens on
  * API calls", §4): every endpoint checks them, with the vendor's codes and messages.
  */
 import assert from "node:assert/strict";

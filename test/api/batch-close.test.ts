@@ -1,5 +1,5 @@
 /**
- * batch_close (api.md §4 and ../seed/batch_close.md): `success` whether or not the status was
+ * batch_close (docs/wire-contract.md §4 and §6, the vendor's page): `success` whether or not the status was
  * open, the per-user failures, 2005006, closing a deleted status, and the effect on what shows.
  */
 import assert from "node:assert/strict";

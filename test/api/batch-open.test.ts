@@ -1,5 +1,5 @@
 /**
- * batch_open (api.md §4, "Per-user results", "user_id_type"): end_time rules (whole request),
+ * batch_open (docs/wire-contract.md §4, "Per-user results", "user_id_type"): end_time rules (whole request),
  * one result per entry in input order, every result kind, id types and tenant isolation.
  */
 import assert from "node:assert/strict";

@@ -1,5 +1,5 @@
 /**
- * create (api.md §3, §4): the response with every default filled in, every validation rule with
+ * create (docs/wire-contract.md §3, §4): the response with every default filled in, every validation rule with
  * the offending field's JSON path, names, sensitive words, the 10-status limit and priorities.
  */
 import assert from "node:assert/strict";
@@ -149,7 +149,7 @@ describe("create: success", () => {
     });
   });
 
-  test("every icon_key and every color of api.md is accepted", async () => {
+  test("every icon_key and every color of the wire contract is accepted", async () => {
     await withApp(async (t) => {
       const tok = await t.token();
       const icons = [
@@ -375,7 +375,7 @@ describe("create: names, sensitive words, limit and priority", () => {
   });
 });
 
-describe("create: which error wins (api.md §4 order)", () => {
+describe("create: which error wins (docs/wire-contract.md §4 order)", () => {
   const cases: Array<[string, Record<string, unknown>, ExpectedError]> = [
     ["invalid field and a duplicate name → 2005001", { title: "出差", icon_key: "Nope", priority: 5 }, invalid("icon_key")],
     ["invalid priority and a duplicate name → 2005001", { title: "出差", icon_key: "Coffee", priority: 10 }, invalid("priority")],

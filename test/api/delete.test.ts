@@ -1,5 +1,5 @@
 /**
- * delete (api.md §4): `data: {}`; the status no longer lists, frees its names and priority and no
+ * delete (docs/wire-contract.md §4): `data: {}`; the status no longer lists, frees its names and priority and no
  * longer counts toward the 10; users showing it keep it until their end_time.
  */
 import assert from "node:assert/strict";

@@ -1,7 +1,7 @@
 /**
- * The effective status of a user (product.md, "Effective status"), observed through batch_open
+ * The effective status of a user (docs/fidelity.md, "Opening and closing"), observed through batch_open
  * results: expiry by the clock, the smallest snapshot priority wins, and a patched status does not
- * change what users already show until it expires or is closed (api.md §4, patch).
+ * change what users already show until it expires or is closed (docs/wire-contract.md §4, patch).
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";

@@ -1,5 +1,5 @@
 /**
- * list (api.md §4): priority order, page_size 1..50, opaque page tokens that are omitted on the
+ * list (docs/wire-contract.md §4): priority order, page_size 1..50, opaque page tokens that are omitted on the
  * last page, and rejected when we did not issue them for this tenant.
  */
 import assert from "node:assert/strict";

@@ -1,5 +1,5 @@
 /**
- * The order of checks (api.md §4): route (404/405) → token → scope (incl. user_id_type=user_id)
+ * The order of checks (docs/wire-contract.md §4): route (404/405) → token → scope (incl. user_id_type=user_id)
  * → rate limit → tenant permission (2005007) → request validation (2005001) → the status exists
  * (2005001) → 2005003 → 2005004 → 2005002 → 2005005 → batch: 2005006 → per-user results. Each test
  * sends a request that breaks two or more rules and asserts the earlier one answers. (The rate

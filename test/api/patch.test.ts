@@ -1,5 +1,5 @@
 /**
- * patch (api.md §4): only the fields named in update_fields change and only they are validated;
+ * patch (docs/wire-contract.md §4): only the fields named in update_fields change and only they are validated;
  * the response is the whole updated status; conflicts and unknown ids.
  */
 import assert from "node:assert/strict";

@@ -1,5 +1,5 @@
 /**
- * Vendor rate limits (api.md §4): 100/min for create/delete/patch/list, 50/s and 1000/min for the
+ * Vendor rate limits (docs/wire-contract.md §4): 100/min for create/delete/patch/list, 50/s and 1000/min for the
  * batch endpoints, per (app, tenant, endpoint); 429 / 99991400 with x-ogw-ratelimit-* headers;
  * checked after the scope and before the tenant permission (2005007); denied calls do not count.
  */

@@ -1,7 +1,7 @@
 /**
  * Shared helpers of the in-process API suite (test/api): expected error shapes, and thin wrappers
  * over the endpoints that assert success and return the typed `data`. The wire codes and HTTP
- * statuses are spelled out here literally (api.md); only the messages come from the catalog, so a
+ * statuses are spelled out here literally (docs/wire-contract.md); only the messages come from the catalog, so a
  * drifted status or code in src/errors/codes.ts fails these tests.
  */
 import assert from "node:assert/strict";
@@ -49,7 +49,7 @@ export const E = {
   TENANT_NO_PERMISSION: { status: 400, code: 2005007, msg: ERRORS.TENANT_NO_PERMISSION.msg },
 } as const satisfies Record<string, ExpectedError>;
 
-/** 400 / 99991672 naming `scope` (the message is api.md's, spelled out). */
+/** 400 / 99991672 naming `scope` (the message is the wire contract's, spelled out). */
 export function scopeRequired(scope: string): ExpectedError {
   return {
     status: 400,

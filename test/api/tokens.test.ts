@@ -1,5 +1,5 @@
 /**
- * The token endpoints (api.md §2): tenant_access_token/internal and app_access_token/internal,
+ * The token endpoints (docs/wire-contract.md §2): tenant_access_token/internal and app_access_token/internal,
  * their response shape, reuse and renewal, lifetime and errors.
  */
 import assert from "node:assert/strict";

@@ -1,5 +1,5 @@
 /**
- * Transport details (api.md §1): content type and log-id headers on every response, 404/405,
+ * Transport details (docs/wire-contract.md §1): content type and log-id headers on every response, 404/405,
  * JSON-only bodies (malformed, non-object, oversized: 400 never 413/5xx), bodies without a
  * Content-Type, and a table of odd bodies sent to every endpoint that must never produce a 5xx.
  */
@@ -389,7 +389,7 @@ describe("odd bodies on every endpoint never produce a 5xx", () => {
     });
   }
 
-  test("the catalog messages api.md spells out are the server's", () => {
+  test("the catalog messages the wire contract spells out are the server's", () => {
     assert.equal(ERRORS.MISSING_TOKEN.msg, "Missing access token for authorization. Please make a request with token attached.");
     assert.equal(ERRORS.INVALID_TOKEN.msg, "Invalid access token for authorization. Please make a request with token attached.");
     assert.equal(ERRORS.TOKEN_BAD_PREFIX.msg, "Invalid token: must start with t-/u-");
@@ -398,7 +398,7 @@ describe("odd bodies on every endpoint never produce a 5xx", () => {
     assert.equal(ERRORS.APP_SECRET_INVALID.msg, "app secret invalid");
     assert.equal(ERRORS.NOT_FOUND.msg, "resource not find");
     assert.equal(ERRORS.RATE_LIMITED.msg, "request trigger frequency limit");
-    // The vendor's own page (../seed/batch_close.md) spells these three.
+    // The vendor's own page (docs/wire-contract.md §6) spells these three.
     assert.equal(ERRORS.INVALID_PARAMETER.msg, "Your request contains an invalid request parameter.");
     assert.equal(ERRORS.OTHER_TENANT_USER.msg, "Request contains other tenant user.");
     assert.equal(ERRORS.TENANT_NO_PERMISSION.msg, "Tenant does not have permission to api.");

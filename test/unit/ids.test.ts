@@ -19,7 +19,7 @@ import {
 const T0 = Date.UTC(2026, 0, 1);
 const sha = (s: string): string => createHash("sha256").update(s).digest("hex");
 
-describe("derived ids (product.md formula)", () => {
+describe("derived ids (the README's formula)", () => {
   const cases: Array<[string, string, string]> = [
     ["cli_a1b2c3d4e5f60718", "a1b2c3d4e5f60718", "u001"],
     ["cli_0f1e2d3c4b5a6978", "0f1e2d3c4b5a6978", "g001"],

@@ -529,40 +529,52 @@ describe("PgStore on PostgreSQL", { skip: SKIP }, () => {
       );
 
       for (let round = 0; round < 3; round++) {
-        const last = new Map<string, { open: boolean; end: number }>();
+        // Each call writes its own `now` into updated_at, so a row names the call that wrote it
+        // last. Which call that is depends on commit order, which the test cannot see (promises
+        // settle in another order across pools); what must hold is that the row is exactly what
+        // that one call leaves, never a mix of two calls or a write lost.
         const calls = Array.from({ length: 20 }, (_, i) => {
           // Each call: a shuffled subset of users (different orders must not deadlock).
           const mine = users.filter((_, j) => (i + j + round) % 3 !== 0).sort(() => Math.random() - 0.5);
-          const st = stores[i % 3] as PgStore;
-          const end = T0_S + 1000 * (round + 1) + i;
-          const open = i % 2 === 0;
-          const p = open
-            ? st.openUserStatuses(
-                TA,
-                statusId,
-                snap,
-                mine.map((u) => ({ user_id: u, end_time: end })),
-                A1,
-                T0 + round,
-              )
-            : st.closeUserStatuses(TA, statusId, mine, T0 + round);
-          return p.then(() => {
-            for (const u of mine) last.set(u, { open, end: open ? end : (last.get(u)?.end ?? -1) });
-          });
+          return { i, mine, open: i % 2 === 0, end: T0_S + 1000 * (round + 1) + i, now: T0 + 1000 * round + i };
         });
-        await Promise.all(calls);
-        const rows = await sql<{ user_id: string; open: boolean; end_time: string }>(
+        await Promise.all(
+          calls.map((c) => {
+            const st = stores[c.i % 3] as PgStore;
+            return c.open
+              ? st.openUserStatuses(
+                  TA,
+                  statusId,
+                  snap,
+                  c.mine.map((u) => ({ user_id: u, end_time: c.end })),
+                  A1,
+                  c.now,
+                )
+              : st.closeUserStatuses(TA, statusId, c.mine, c.now);
+          }),
+        );
+        const rows = await sql<{ user_id: string; open: boolean; end_time: string; updated_at: string }>(
           url,
-          "SELECT user_id, open, end_time FROM user_statuses WHERE tenant_key = $1 AND system_status_id = $2",
+          "SELECT user_id, open, end_time, updated_at FROM user_statuses WHERE tenant_key = $1 AND system_status_id = $2",
           [TA, statusId],
         );
         const byUser = new Map(rows.map((r) => [r.user_id, r]));
-        for (const [u, want] of last) {
+        for (const u of users) {
+          const touching = calls.filter((c) => c.mine.includes(u));
           const got = byUser.get(u);
-          if (!want.open && !got) continue; // closed before any open created the row
-          assert.ok(got, `round ${round}: no row for ${u}`);
-          assert.equal(got.open, want.open, `round ${round}: ${u}`);
-          if (want.open) assert.equal(Number(got.end_time), want.end, `round ${round}: end_time of ${u}`);
+          if (!got) {
+            // Only a user no open ever reached has no row.
+            assert.ok(
+              !touching.some((c) => c.open) && round === 0 && !users.slice(0, 15).includes(u),
+              `round ${round}: no row for ${u}`,
+            );
+            continue;
+          }
+          if (touching.length === 0) continue;
+          const writer = calls.find((c) => c.now === Number(got.updated_at));
+          assert.ok(writer && touching.includes(writer), `round ${round}: ${u} was last written by a call that did not touch it`);
+          assert.equal(got.open, writer.open, `round ${round}: ${u}`);
+          if (writer.open) assert.equal(Number(got.end_time), writer.end, `round ${round}: end_time of ${u}`);
         }
       }
     } finally {

@@ -10,12 +10,11 @@ import { test } from "node:test";
 import { I18N_KEYS } from "../../src/domain/model.js";
 import { weightedLength } from "../../src/domain/weighted-length.js";
 import { APP, BASE, inSeconds, openId, TRIP, unionId } from "../helpers.js";
-import { closeUrl, openUrl, statusUrl, TENANT_TOKEN_URL, withApp } from "./support.js";
+import { closeUrl, isVendorEnvelope, openUrl, statusUrl, TENANT_TOKEN_URL, withApp } from "./support.js";
 
 const SEED = Number(process.env.LARKSTATUS_FUZZ_SEED ?? 20261201);
 const ROUNDS = Number(process.env.LARKSTATUS_FUZZ_ROUNDS ?? 1200);
 const ACME = "a1b2c3d4e5f60718";
-const JSON_CT = "application/json; charset=utf-8";
 
 /** mulberry32: a small deterministic PRNG, so a failing round can be replayed from its seed. */
 function prng(seed: number): () => number {
@@ -205,28 +204,14 @@ test(`fuzz: ${ROUNDS} mutated requests (seed ${SEED}) never leave the vendor env
         ...(req.body !== undefined ? { payload: req.body } : {}),
       });
       seen.set(res.statusCode, (seen.get(res.statusCode) ?? 0) + 1);
-      let body: {
-        code?: unknown;
-        msg?: unknown;
-        data?: { system_status?: { system_status_id?: string } };
-        error?: { log_id?: unknown };
-      } = {};
-      try {
-        body = res.json();
-      } catch {
-        // reported below
-      }
-      const ok =
-        res.statusCode < 500 &&
-        res.headers["content-type"] === JSON_CT &&
-        typeof body.code === "number" &&
-        typeof body.msg === "string" &&
-        (body.code === 0 || body.error?.log_id === res.headers["x-tt-logid"]);
+      const ok = isVendorEnvelope(res);
       if (!ok && failures.length < 20)
         failures.push(
           `round ${i}: ${req.method} ${req.url} ${req.body?.slice(0, 200)} → ${res.statusCode} ${res.body.slice(0, 200)}`,
         );
-      const created = body.data?.system_status?.system_status_id;
+      const created = ok
+        ? (res.json() as { data?: { system_status?: { system_status_id?: string } } }).data?.system_status?.system_status_id
+        : undefined;
       if (created && !ids.includes(created)) ids.push(created);
       if (i % 100 === 99) t.clock.advance(61_000);
     }

@@ -226,3 +226,24 @@ export function errorOf(res: LightMyRequestResponse): {
 } {
   return (res.json() as { error: ReturnType<typeof errorOf> }).error;
 }
+
+/**
+ * Whether an answer is a well-formed vendor envelope below 500: the JSON content type, a numeric
+ * `code` and a string `msg`, and for an error the log id of `error.log_id` in `X-Tt-Logid`. For
+ * checks over many hostile requests that collect every failure instead of stopping at the first.
+ */
+export function isVendorEnvelope(res: LightMyRequestResponse): boolean {
+  let body: { code?: unknown; msg?: unknown; error?: { log_id?: unknown } } = {};
+  try {
+    body = res.json();
+  } catch {
+    return false;
+  }
+  return (
+    res.statusCode < 500 &&
+    res.headers["content-type"] === "application/json; charset=utf-8" &&
+    typeof body.code === "number" &&
+    typeof body.msg === "string" &&
+    (body.code === 0 || (typeof body.error?.log_id === "string" && body.error.log_id === res.headers["x-tt-logid"]))
+  );
+}

@@ -86,7 +86,11 @@ const isRoot = process.getuid?.() === 0;
 const hasSetpriv = isRoot && spawnSync("setpriv", ["--version"]).status === 0;
 const PERMISSION_SKIP = isRoot && !hasSetpriv ? "running as root without setpriv: root ignores permission bits" : false;
 
-/** `larkstatus serve --db sqlite:PATH` as an unprivileged user (root ignores permission bits). */
+/**
+ * `larkstatus serve --db sqlite:PATH` bound by permission bits. Root ignores them through two
+ * capabilities, so as root the server runs without them (still uid 0, so it reads the checkout and
+ * node_modules wherever they are, a 0700 temp folder included, which a switch to `nobody` could not).
+ */
 function serveAsUser(dbPath: string): { status: number | null; output: string } {
   const node = [
     process.execPath,
@@ -99,7 +103,7 @@ function serveAsUser(dbPath: string): { status: number | null; output: string } 
     "--db",
     `sqlite:${dbPath}`,
   ];
-  const argv = isRoot ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--", ...node] : node;
+  const argv = isRoot ? ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--", ...node] : node;
   const r = spawnSync(argv[0] as string, argv.slice(1), {
     cwd: ROOT,
     env: { ...process.env, LARKSTATUS_LOG_LEVEL: "warn", HOME: tmpdir() },

@@ -4,10 +4,12 @@
  */
 import swagger from "@fastify/swagger";
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from "fastify";
+import { adminRouteProblem, registerAdmin, sendProblem } from "./admin/plugin.js";
 import { openApiHeader, routeSchema } from "./api/openapi.js";
 import type { OperationContext } from "./api/operation.js";
 import { OPERATIONS } from "./api/routes.js";
 import type { Clock } from "./domain/clock.js";
+import { Directory } from "./domain/directory.js";
 import type { IdGenerator } from "./domain/ids.js";
 import { SCOPE_EMPLOYEE_ID } from "./domain/model.js";
 import { type Caller, StatusService } from "./domain/service.js";
@@ -43,6 +45,8 @@ export interface AppDeps {
   rateLimiter?: RateLimiter;
   /** Extra dependencies /readyz checks besides the store (e.g. Redis). */
   readiness?: Record<string, () => Promise<boolean>>;
+  /** The admin API's bearer token; without one every admin call answers 401. */
+  adminToken?: string;
   /** pino options (Fastify's own logger), or false for none (tests). */
   logger?: { level: string } | false;
   version?: string;
@@ -74,6 +78,11 @@ function allowedMethods(routes: readonly { method: string; url: string }[]): (pa
     methods: r.method === "GET" ? ["GET", "HEAD"] : [r.method],
   }));
   return (path) => [...new Set(table.filter((r) => r.re.test(path)).flatMap((r) => r.methods))].sort();
+}
+
+/** Whether a request URL is the admin API's (problem details, not the vendor envelope). */
+function isAdminPath(url: string): boolean {
+  return url === "/admin" || url.startsWith("/admin/") || url.startsWith("/admin?");
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -144,12 +153,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (connections.phase === "closed") return sendApiError(req, reply, new ApiError("STORE_UNAVAILABLE"));
     // The route is checked first: an unknown path or method answers 404/405 before the body is
     // even read, so a malformed or oversized body cannot turn it into a 2005001.
-    if (req.is404) {
+    // Under /admin the admin API's own not-found handler answers, with a problem document.
+    if (req.is404 && !isAdminPath(req.url)) {
       drainUnreadBody(req.raw);
       return sendApiError(req, reply, routeError(req.url));
     }
   });
-  app.setNotFoundHandler((req, reply) => sendApiError(req, reply, routeError(req.url)));
+  app.setNotFoundHandler((req, reply) =>
+    isAdminPath(req.url) ? sendProblem(req, reply, adminRouteProblem(req.url)) : sendApiError(req, reply, routeError(req.url)),
+  );
 
   await app.register(swagger, { openapi: openApiHeader(deps.version ?? "0.0.0") });
 
@@ -201,6 +213,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return reply.code(ready ? 200 : 503).send({ status: ready ? "ready" : "not ready", checks });
   });
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  await registerAdmin(app, {
+    ctx: { directory: new Directory({ store, ids, clock }) },
+    token: deps.adminToken,
+    version: deps.version ?? "0.0.0",
+  });
 
   return app;
 }

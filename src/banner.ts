@@ -6,6 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { relative } from "node:path";
+import type { AdminTokenSource } from "./admin/token.js";
 import { verifySecret } from "./domain/secrets.js";
 import { parseSeed, type SeedSummary } from "./seed/load.js";
 import type { Store } from "./storage/store.js";
@@ -24,6 +25,8 @@ export interface BannerInput {
   builtInSeed: string;
   /** The demo app's credentials, when the store holds that app with that secret. */
   demo: DemoCredentials | undefined;
+  /** Where the admin token is: its file, or the token itself when it lives nowhere else. */
+  admin: AdminTokenSource & { token: string };
 }
 
 function plural(n: number, one: string, many = `${one}s`): string {
@@ -42,6 +45,7 @@ export function bannerText(b: BannerInput): string {
   } else {
     lines.push("seed: none loaded (the database already had data; --seed FILE loads one on every start)");
   }
+  lines.push(`admin API: ${b.url}/admin/v1 (${adminHint(b.admin)}; reference: ${b.url}/admin/openapi.json)`);
   // App ids are not secret: the seed's first one is printed; its secret comes from the environment.
   const knownAppId = b.demo?.app_id ?? b.seeded?.summary.firstAppId;
   const appId = knownAppId ? `'${knownAppId}'` : "process.env.LARK_APP_ID";
@@ -70,6 +74,13 @@ export function bannerText(b: BannerInput): string {
     "",
   );
   return `${lines.join("\n")}\n`;
+}
+
+/** Where the admin token is, in words: never the token itself unless it exists nowhere else. */
+function adminHint(a: BannerInput["admin"]): string {
+  if (a.kind === "config") return "Bearer token: the --admin-token you gave";
+  if (a.kind === "file") return `Bearer token in ${displayPath(a.file)}`;
+  return `Bearer token ${a.token}, made for this run`;
 }
 
 /** A path as the user would type it from the working directory. */

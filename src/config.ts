@@ -3,6 +3,7 @@
  * environment twin; flags win. Validated once, typed, and frozen.
  */
 import { parseArgs } from "node:util";
+import { ADMIN_TOKEN_RE } from "./admin/token.js";
 import { closest, didYouMean } from "./domain/suggest.js";
 
 export type RateLimitMode = "vendor" | "off";
@@ -27,6 +28,8 @@ export interface Config {
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   /** How long, after SIGTERM/SIGINT, requests on open connections are still answered (ms). */
   shutdownGraceMs: number;
+  /** The admin API's bearer token; undefined: the server makes one (kept beside a SQLite file). */
+  adminToken: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -47,6 +50,7 @@ export const SETTINGS = {
   rateLimit: { flag: "rate-limit", env: "LARKSTATUS_RATE_LIMIT", default: "vendor" },
   logLevel: { flag: "log-level", env: "LARKSTATUS_LOG_LEVEL", default: "info" },
   shutdownGrace: { flag: "shutdown-grace", env: "LARKSTATUS_SHUTDOWN_GRACE", default: "5s" },
+  adminToken: { flag: "admin-token", env: "LARKSTATUS_ADMIN_TOKEN", default: undefined },
 } as const;
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -74,6 +78,8 @@ Options (each has an environment twin):
   --shutdown-grace D LARKSTATUS_SHUTDOWN_GRACE
                                            after SIGTERM/SIGINT, how long open connections are still
                                            answered: 5s (default), 500ms, 0...; ends once none is open
+  --admin-token T   LARKSTATUS_ADMIN_TOKEN the admin API's bearer token (16-256 visible ASCII); without it
+                                           the server makes one, kept in <db>.admin-token beside a SQLite file
 `;
 
 /** The longest shutdown grace accepted (ms). */
@@ -169,6 +175,10 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, defa
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new ConfigError(`--log-level / LARKSTATUS_LOG_LEVEL must be one of ${LOG_LEVELS.join("|")}, got "${logLevel}"`);
   }
+  const adminToken = pick("adminToken");
+  if (adminToken !== undefined && !ADMIN_TOKEN_RE.test(adminToken)) {
+    throw new ConfigError("--admin-token / LARKSTATUS_ADMIN_TOKEN must be 16-256 visible ASCII characters (no spaces)");
+  }
   const graceText = pick("shutdownGrace") as string;
   const shutdownGraceMs = parseDuration(graceText);
   if (shutdownGraceMs === undefined || shutdownGraceMs > SHUTDOWN_GRACE_MAX_MS) {
@@ -188,5 +198,6 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, defa
     rateLimit,
     logLevel: logLevel as Config["logLevel"],
     shutdownGraceMs,
+    adminToken,
   });
 }

@@ -108,6 +108,7 @@ async function main(): Promise<number> {
       seeded: server.seeded && { file: displayPath(server.seeded.file), summary: server.seeded.summary },
       builtInSeed: displayPath(builtInSeed),
       demo: await demoCredentials(server.store, builtInSeed),
+      admin: { ...server.admin.source, token: server.admin.token },
     }),
   );
   return exited;

@@ -4,6 +4,7 @@
  */
 import { resolve } from "node:path";
 import type { FastifyInstance } from "fastify";
+import { type AdminToken, adminTokenFile, resolveAdminToken } from "./admin/token.js";
 import { buildApp } from "./app.js";
 import type { Config } from "./config.js";
 import { type Clock, systemClock } from "./domain/clock.js";
@@ -12,13 +13,15 @@ import { MemoryRateLimiter, type RateLimiter } from "./http/rate-limit.js";
 import { connectRedis, RedisRateLimiter } from "./http/redis-rate-limit.js";
 import { loadSeedFile, type SeedProgress, type SeedSummary } from "./seed/load.js";
 import { PgStore } from "./storage/postgres/pg-store.js";
-import { SqliteStore } from "./storage/sqlite/sqlite-store.js";
+import { SqliteStore, sqlitePath } from "./storage/sqlite/sqlite-store.js";
 import type { Store } from "./storage/store.js";
 
 export interface RunningServer {
   app: FastifyInstance;
   store: Store;
   url: string;
+  /** The admin API's token and where it came from. */
+  admin: AdminToken;
   /** The seed file loaded on start (absolute path) and what it held; undefined when none was. */
   seeded: { file: string; summary: SeedSummary } | undefined;
   /**
@@ -63,7 +66,10 @@ export async function startServer(
       rateLimiter = shared;
       readiness.redis = () => shared.ping();
     }
+    const dbPath = config.db.startsWith("sqlite:") ? sqlitePath(config.db) : undefined;
+    const admin = resolveAdminToken(config.adminToken, dbPath && dbPath !== ":memory:" ? adminTokenFile(dbPath) : undefined);
     const app = await buildApp({
+      adminToken: admin.token,
       store,
       clock,
       ids,
@@ -79,6 +85,7 @@ export async function startServer(
     return {
       app,
       store,
+      admin,
       url: address.startsWith("http") ? `http://${host}:${port}` : address,
       seeded,
       async close(graceMs = 0) {

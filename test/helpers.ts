@@ -94,13 +94,16 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/** The admin token of every in-process test app. */
+export const ADMIN_TOKEN = "lsa_test-admin-token-0000000000000000000000000";
+
 export async function makeApp(opts: { rateLimit?: "vendor" | "off"; seed?: string } = {}): Promise<TestApp> {
   const clock = new ManualClock(T0);
   const ids = sequentialIds(clock);
   const store = await testStore();
   await store.migrate();
   await loadSeedFile(opts.seed ?? FIXTURE_SEED, { store, ids, now: () => clock.now(), scryptN: TEST_SCRYPT_N });
-  const app = await buildApp({ store, clock, ids, rateLimit: opts.rateLimit ?? "off", logger: false });
+  const app = await buildApp({ store, clock, ids, rateLimit: opts.rateLimit ?? "off", logger: false, adminToken: ADMIN_TOKEN });
   const t: TestApp = {
     app,
     store,

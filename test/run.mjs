@@ -32,7 +32,9 @@ function run(label, files, env) {
 
 const all = find(join(root, "test"));
 // Files whose servers come from makeApp(): they run once per driver.
-const perDriver = all.filter((f) => f.startsWith("test/api/") || f === "test/smoke.test.ts" || f === "test/openapi.test.ts");
+const perDriver = all.filter(
+  (f) => f.startsWith("test/api/") || f.startsWith("test/admin/") || f === "test/smoke.test.ts" || f === "test/openapi.test.ts",
+);
 
 if (process.env.REQUIRE_SCALE_TESTS === "1") {
   for (const v of ["TEST_PG_URL", "TEST_REDIS_URL"]) {

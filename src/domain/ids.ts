@@ -11,6 +11,10 @@ export interface IdGenerator {
   logId(): string;
   /** A random secret (hex) for server-side signing keys. */
   secret(): string;
+  /** A new `tenant_key` (16 hex) or `app_id` (`cli_` + 16 hex), for directory entries made without one. */
+  key(kind: "tenant" | "app"): string;
+  /** A new app secret, shown once when an app is created or its secret rotated. */
+  appSecret(): string;
 }
 
 const TOKEN_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
@@ -81,6 +85,12 @@ export function randomIds(clock: Clock): IdGenerator {
     secret() {
       return randomBytes(32).toString("hex");
     },
+    key(kind) {
+      return `${kind === "app" ? "cli_" : ""}${randomBytes(8).toString("hex")}`;
+    },
+    appSecret() {
+      return alnum(randomBytes(32));
+    },
   };
 }
 
@@ -89,11 +99,15 @@ export function sequentialIds(clock: Clock, start = 1): IdGenerator {
   let n = start;
   let t = 0;
   let l = 0;
+  let k = 0xfeed0000;
+  let a = 0;
   return {
     statusId: () => (STATUS_ID_BASE + BigInt(n++)).toString(),
     token: (kind) => `${kind === "tenant" ? "t-" : "a-"}test${String(++t).padStart(36, "0")}`,
     logId: () => logIdTimestamp(clock.now()) + String(++l).padStart(20, "0"),
     secret: () => "0".repeat(64),
+    key: (kind) => `${kind === "app" ? "cli_" : ""}${(++k).toString(16).padStart(16, "0")}`,
+    appSecret: () => `test-secret-${String(++a).padStart(8, "0")}`,
   };
 }
 

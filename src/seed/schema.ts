@@ -1,6 +1,6 @@
 /** The seed file format (README, "Seed files"): the public fixture format, JSON or YAML. */
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
-import { StatusProperties, StringEnum } from "../api/schemas.js";
+import { StatusProperties, StringEnum, Text } from "../api/schemas.js";
 import { ICON_KEYS } from "../domain/model.js";
 
 /**
@@ -25,11 +25,42 @@ function closed<T extends TSchema>(schema: T): T {
 
 const UserIdString = Type.String({ pattern: "^[A-Za-z0-9_-]{1,64}$", description: "employee id: 1-64 of [A-Za-z0-9_-]" });
 
+/**
+ * The fields of a tenant, an app and a user, with their rules: one definition for the seed file and
+ * the admin API, so a rule cannot differ between them.
+ */
+export const TenantFields = {
+  tenant_key: Type.String({ pattern: "^[0-9a-f]{16}$", description: "16 hex" }),
+  name: Text({ minLength: 1, maxLength: 256 }),
+  api_enabled: Type.Boolean({ description: "false: every personal_settings call answers 2005007" }),
+  sensitive_words: Type.Array(Text({ minLength: 1, maxLength: 256 }), {
+    maxItems: 1000,
+    description: "case-insensitive substrings refused in titles (2005003)",
+  }),
+};
+
+export const AppFields = {
+  app_id: Type.String({ pattern: "^cli_[0-9a-f]{16}$", description: "cli_ + 16 hex" }),
+  app_secret: Text({ minLength: 1, maxLength: 256 }),
+  scopes: Type.Array(Text({ minLength: 1, maxLength: 256 }), { maxItems: 100, description: "known scopes only" }),
+  visibility: Type.Union([Type.Literal("all"), Type.Array(UserIdString)], {
+    description: '"all", or the user_ids the app may see (others are invisible_user_id)',
+  }),
+  enabled: Type.Boolean({ description: "false: refuses tokens and revokes the app's tokens" }),
+  developer: Text({ minLength: 1, maxLength: 256, description: "union ids are per developer × user (default: the tenant_key)" }),
+};
+
+export const UserFields = {
+  user_id: UserIdString,
+  name: Text({ minLength: 1, maxLength: 256 }),
+  resigned: Type.Boolean({ description: "true: resign_user_id" }),
+};
+
 export const SeedUser = Type.Object(
   {
-    user_id: UserIdString,
-    name: Type.String({ minLength: 1 }),
-    resigned: Type.Optional(Type.Boolean()),
+    user_id: UserFields.user_id,
+    name: UserFields.name,
+    resigned: Type.Optional(UserFields.resigned),
     union_id: Type.Optional(Type.String({ pattern: "^on_[0-9a-f]{32}$" })),
     open_ids: Type.Optional(
       Type.Record(Type.String({ pattern: "^cli_[0-9a-f]{16}$" }), Type.String({ pattern: "^ou_[0-9a-f]{32}$" })),
@@ -41,12 +72,12 @@ export const SeedUser = Type.Object(
 
 export const SeedApp = Type.Object(
   {
-    app_id: Type.String({ pattern: "^cli_[0-9a-f]{16}$" }),
-    app_secret: Type.String({ minLength: 1 }),
-    scopes: Type.Array(Type.String({ minLength: 1 })),
-    visibility: Type.Optional(Type.Union([Type.Literal("all"), Type.Array(UserIdString)])),
-    enabled: Type.Optional(Type.Boolean()),
-    developer: Type.Optional(Type.String({ minLength: 1 })),
+    app_id: AppFields.app_id,
+    app_secret: AppFields.app_secret,
+    scopes: AppFields.scopes,
+    visibility: Type.Optional(AppFields.visibility),
+    enabled: Type.Optional(AppFields.enabled),
+    developer: Type.Optional(AppFields.developer),
   },
   { additionalProperties: false },
 );
@@ -66,10 +97,10 @@ export const SeedStatus = Type.Object(
 
 export const SeedTenant = Type.Object(
   {
-    tenant_key: Type.String({ pattern: "^[0-9a-f]{16}$" }),
-    name: Type.String({ minLength: 1 }),
-    api_enabled: Type.Optional(Type.Boolean()),
-    sensitive_words: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+    tenant_key: TenantFields.tenant_key,
+    name: TenantFields.name,
+    api_enabled: Type.Optional(TenantFields.api_enabled),
+    sensitive_words: Type.Optional(TenantFields.sensitive_words),
     users: Type.Optional(Type.Array(SeedUser)),
     apps: Type.Optional(Type.Array(SeedApp)),
     system_statuses: Type.Optional(Type.Array(SeedStatus, { maxItems: 10 })),

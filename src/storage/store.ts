@@ -79,7 +79,11 @@ export interface Store {
 
   // --- directory: tenants, apps, users (written by seeds and, later, the admin API) ---
   upsertTenant(tenant: Tenant): Promise<void>;
+  /** Inserts a new tenant; false (nothing written) when its key is taken. */
+  insertTenant(tenant: Tenant): Promise<boolean>;
   getTenant(tenantKey: string): Promise<Tenant | undefined>;
+  /** Tenants by key, after `afterKey` when given: at most `limit`. */
+  listTenants(limit: number, afterKey?: string): Promise<Tenant[]>;
   upsertApp(app: App): Promise<void>;
   getApp(appId: string): Promise<App | undefined>;
   /** Inserts or updates users with their ids and sync toggles. */

@@ -13,14 +13,34 @@ import { ROOT, type ServerProcess, startServerProcess, tempDb } from "./server-p
 
 const SUMMARY = { tenants: 1, apps: 2, users: 3, statuses: 1, firstAppId: "cli_0000000000000001" };
 const DEMO = { app_id: "cli_a1b2c3d4e5f60718", app_secret: "dev-secret-please-change" };
+const ADMIN_TOKEN = "lsa_0123456789abcdef0123456789abcdef0123456789a";
+const ADMIN_FILE = { kind: "file" as const, file: "data/larkstatus.db.admin-token", created: true, token: ADMIN_TOKEN };
 
 describe("bannerText", () => {
+  test("the admin API line names where its token is, and prints the token only when it is kept nowhere", () => {
+    const base = { url: "http://h:1", seeded: undefined, builtInSeed: "examples/seed.yaml", demo: undefined };
+    const inFile = bannerText({ ...base, admin: ADMIN_FILE });
+    assert.ok(
+      inFile.includes(
+        "admin API: http://h:1/admin/v1 (Bearer token in data/larkstatus.db.admin-token; reference: http://h:1/admin/openapi.json)\n",
+      ),
+      inFile,
+    );
+    assert.equal(inFile.includes(ADMIN_TOKEN), false);
+    const given = bannerText({ ...base, admin: { kind: "config", token: ADMIN_TOKEN } });
+    assert.ok(given.includes("(Bearer token: the --admin-token you gave;"), given);
+    assert.equal(given.includes(ADMIN_TOKEN), false);
+    const made = bannerText({ ...base, admin: { kind: "generated", token: ADMIN_TOKEN } });
+    assert.ok(made.includes(`(Bearer token ${ADMIN_TOKEN}, made for this run;`), made);
+  });
+
   test("the built-in demo seed: named as such, with its credentials", () => {
     const text = bannerText({
       url: "http://127.0.0.1:3000",
       seeded: { file: "examples/seed.yaml", summary: { ...SUMMARY, firstAppId: DEMO.app_id } },
       builtInSeed: "examples/seed.yaml",
       demo: DEMO,
+      admin: ADMIN_FILE,
     });
     assert.match(text, /^seed: loaded examples\/seed\.yaml \(the built-in demo seed\): 1 tenant, 2 apps, 3 users, 1 status\n/);
     assert.ok(text.includes("    appSecret: 'dev-secret-please-change',\n"), text);
@@ -34,6 +54,7 @@ describe("bannerText", () => {
       seeded: { file: "team.yaml", summary: SUMMARY },
       builtInSeed: "examples/seed.yaml",
       demo: undefined,
+      admin: ADMIN_FILE,
     });
     assert.match(text, /^seed: loaded team\.yaml: 1 tenant, 2 apps, 3 users, 1 status\n/);
     assert.ok(text.includes("    appId: 'cli_0000000000000001',\n"), text);
@@ -42,7 +63,13 @@ describe("bannerText", () => {
   });
 
   test("no seed loaded: says the database already had data", () => {
-    const text = bannerText({ url: "http://h:1", seeded: undefined, builtInSeed: "examples/seed.yaml", demo: undefined });
+    const text = bannerText({
+      url: "http://h:1",
+      seeded: undefined,
+      builtInSeed: "examples/seed.yaml",
+      demo: undefined,
+      admin: ADMIN_FILE,
+    });
     assert.match(text, /^seed: none loaded \(the database already had data/);
     assert.ok(text.includes("    appId: process.env.LARK_APP_ID,\n"), text);
     assert.ok(text.includes("    appSecret: process.env.LARK_APP_SECRET,\n"), text);

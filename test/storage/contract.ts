@@ -211,6 +211,34 @@ export function storageContract(name: string, makeStore: () => Promise<Store>, h
       );
 
       test(
+        "tenants: insert refuses a taken key and writes nothing; list pages by key after a cursor",
+        withStore(async (store) => {
+          assert.equal(await store.insertTenant({ ...tenantA, name: "Impostor" }), false);
+          assert.deepEqual(await store.getTenant(TA), tenantA);
+          const more: Tenant[] = ["0000000000000001", "cccccccccccccccc", "ffffffffffffffff"].map((k) => ({
+            tenant_key: k,
+            name: `T ${k}`,
+            api_enabled: true,
+            sensitive_words: [],
+          }));
+          for (const t of more) assert.equal(await store.insertTenant(t), true);
+          assert.deepEqual(await store.getTenant("cccccccccccccccc"), more[1]);
+          const keys = (ts: Tenant[]) => ts.map((t) => t.tenant_key);
+          assert.deepEqual(keys(await store.listTenants(10)), [
+            "0000000000000001",
+            TA,
+            TB,
+            "cccccccccccccccc",
+            "ffffffffffffffff",
+          ]);
+          assert.deepEqual(keys(await store.listTenants(2)), ["0000000000000001", TA]);
+          assert.deepEqual(keys(await store.listTenants(2, TA)), [TB, "cccccccccccccccc"]);
+          assert.deepEqual(keys(await store.listTenants(5, "ffffffffffffffff")), []);
+          assert.deepEqual((await store.listTenants(10, "c"))[0], more[1]);
+        }),
+      );
+
+      test(
         "apps: upsert, get (visibility all and list), update; unknown → undefined",
         withStore(async (store) => {
           assert.deepEqual(await store.getApp(A1), appA1);

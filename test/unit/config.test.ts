@@ -31,6 +31,7 @@ describe("loadConfig", () => {
         rateLimit: "vendor",
         logLevel: "info",
         shutdownGraceMs: 5000,
+        adminToken: undefined,
       },
     );
   });
@@ -79,6 +80,7 @@ describe("loadConfig", () => {
         rateLimit: "off",
         logLevel: "debug",
         shutdownGraceMs: 2000,
+        adminToken: undefined,
       },
     );
   });

@@ -551,9 +551,27 @@ export class PgStore implements Store {
     );
   }
 
+  async insertTenant(t: Tenant): Promise<boolean> {
+    const rows = await this.query(
+      `create tenant ${t.tenant_key}`,
+      `INSERT INTO tenants (tenant_key, name, api_enabled, sensitive_words) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (tenant_key) DO NOTHING RETURNING tenant_key`,
+      [t.tenant_key, encText(t.name), t.api_enabled, JSON.stringify(t.sensitive_words)],
+    );
+    return rows.length === 1;
+  }
+
   async getTenant(tenantKey: string): Promise<Tenant | undefined> {
     const [r] = await this.query("read a tenant", "SELECT * FROM tenants WHERE tenant_key = $1", [tenantKey]);
     return r ? toTenant(r) : undefined;
+  }
+
+  async listTenants(limit: number, afterKey = ""): Promise<Tenant[]> {
+    const rows = await this.query("list tenants", "SELECT * FROM tenants WHERE tenant_key > $1 ORDER BY tenant_key LIMIT $2", [
+      afterKey,
+      limit,
+    ]);
+    return rows.map(toTenant);
   }
 
   async upsertApp(app: App): Promise<void> {

@@ -92,6 +92,24 @@ function asUser(r: ResolveRow | undefined): ResolvedId {
   return { kind: "user", user };
 }
 
+function toTenant(r: Row): Tenant {
+  return {
+    tenant_key: r.tenant_key as string,
+    name: r.name as string,
+    api_enabled: r.api_enabled === 1,
+    sensitive_words: JSON.parse(r.sensitive_words as string) as string[],
+  };
+}
+
+function tenantParams(t: Tenant) {
+  return {
+    tenant_key: t.tenant_key,
+    name: t.name,
+    api_enabled: t.api_enabled ? 1 : 0,
+    sensitive_words: JSON.stringify(t.sensitive_words),
+  };
+}
+
 function toApp(r: Row): App {
   return {
     app_id: r.app_id as string,
@@ -306,6 +324,11 @@ export class SqliteStore implements Store {
         `INSERT INTO tenants (tenant_key, name, api_enabled, sensitive_words) VALUES (@tenant_key, @name, @api_enabled, @sensitive_words)
          ON CONFLICT(tenant_key) DO UPDATE SET name = excluded.name, api_enabled = excluded.api_enabled, sensitive_words = excluded.sensitive_words`,
       ),
+      insertTenant: db.prepare(
+        `INSERT INTO tenants (tenant_key, name, api_enabled, sensitive_words) VALUES (@tenant_key, @name, @api_enabled, @sensitive_words)
+         ON CONFLICT(tenant_key) DO NOTHING`,
+      ),
+      listTenants: db.prepare("SELECT * FROM tenants WHERE tenant_key > ? ORDER BY tenant_key LIMIT ?"),
       getApp: db.prepare("SELECT * FROM apps WHERE app_id = ?"),
       upsertApp: db.prepare(
         `INSERT INTO apps (app_id, tenant_key, secret_hash, scopes, enabled, visibility, developer)
@@ -459,13 +482,14 @@ export class SqliteStore implements Store {
     this.clearResolved();
     this.tenants.delete(t.tenant_key);
     return this.group.write(() => {
-      this.s.upsertTenant.run({
-        tenant_key: t.tenant_key,
-        name: t.name,
-        api_enabled: t.api_enabled ? 1 : 0,
-        sensitive_words: JSON.stringify(t.sensitive_words),
-      });
+      this.s.upsertTenant.run(tenantParams(t));
     });
+  }
+
+  async insertTenant(t: Tenant): Promise<boolean> {
+    this.clearResolved();
+    this.tenants.delete(t.tenant_key);
+    return this.group.write(() => this.s.insertTenant.run(tenantParams(t)).changes === 1);
   }
 
   async getTenant(tenantKey: string): Promise<Tenant | undefined> {
@@ -473,14 +497,12 @@ export class SqliteStore implements Store {
     if (hit) return hit;
     return this.group.read(() => {
       const r = this.s.getTenant.get(tenantKey) as Row | undefined;
-      if (!r) return undefined;
-      return this.tenants.remember(tenantKey, {
-        tenant_key: r.tenant_key as string,
-        name: r.name as string,
-        api_enabled: r.api_enabled === 1,
-        sensitive_words: JSON.parse(r.sensitive_words as string) as string[],
-      });
+      return r ? this.tenants.remember(tenantKey, toTenant(r)) : undefined;
     });
+  }
+
+  async listTenants(limit: number, afterKey = ""): Promise<Tenant[]> {
+    return this.group.read(() => (this.s.listTenants.all(afterKey, limit) as Row[]).map(toTenant));
   }
 
   async upsertApp(app: App): Promise<void> {

@@ -1,0 +1,26 @@
+/** What one admin operation declares: route, schemas and a thin handler (the vendor surface's pattern). */
+import type { FastifyReply, FastifyRequest, FastifySchema, HTTPMethods } from "fastify";
+import type { Directory } from "../domain/directory.js";
+
+export interface AdminContext {
+  directory: Directory;
+}
+
+export interface AdminOperation {
+  /** Stable name: the OpenAPI operationId and, for writes, the audit log's `op`. */
+  name: string;
+  method: HTTPMethods;
+  /** Below `/admin/v1`, e.g. `/tenants/:tenant_key`. */
+  url: string;
+  summary: string;
+  /** The OpenAPI tag: what the operation is about. */
+  tag: "directory" | "state" | "audit" | "emulator";
+  schema: FastifySchema;
+  /** The HTTP status of a success (default 200). */
+  status?: number;
+  // biome-ignore lint/suspicious/noExplicitAny: each operation narrows its own request type.
+  handle(ctx: AdminContext, request: FastifyRequest<any>, reply: FastifyReply): Promise<unknown>;
+}
+
+/** The base path of every admin operation. */
+export const ADMIN_PREFIX = "/admin/v1";

@@ -1,0 +1,186 @@
+/**
+ * The admin API under /admin/v1: bearer admin token, problem-details errors, strict validation with
+ * the seed's rules, and /admin/openapi.json generated from the same schemas. Registered into the
+ * main app (its own error and not-found handlers, encapsulated) by buildApp.
+ */
+import swagger from "@fastify/swagger";
+import type { ErrorObject } from "ajv";
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { instanceSegments, jsonPath, newAjv, ruleOf } from "../http/validation.js";
+import { StorageError } from "../storage/errors.js";
+import { ADMIN_PREFIX, type AdminContext, type AdminOperation } from "./operation.js";
+import { AdminProblem, PROBLEM_CONTENT_TYPE, problemBody } from "./problems.js";
+import { ADMIN_OPERATIONS } from "./routes.js";
+import { adminTokenMatches } from "./token.js";
+
+const bodyAjv = newAjv({ coerceTypes: false, removeAdditional: false });
+const stringAjv = newAjv({ coerceTypes: true, removeAdditional: false, useDefaults: true });
+
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, p: AdminProblem): FastifyReply {
+  if (p.headers) reply.headers(p.headers);
+  return reply.code(p.status).type(PROBLEM_CONTENT_TYPE).send(problemBody(p, request.id));
+}
+
+/** The 400 of an Ajv error: the offending field as a JSON path and the rule it broke. */
+function validationProblem(err: ErrorObject, part: string | undefined): AdminProblem {
+  const segs = instanceSegments(err);
+  if (err.keyword === "required") segs.push(String((err.params as { missingProperty: string }).missingProperty));
+  if (err.keyword === "additionalProperties")
+    segs.push(String((err.params as { additionalProperty: string }).additionalProperty));
+  const path = jsonPath(segs);
+  const field = path === "" ? (part === "body" ? "body" : (part ?? "request")) : path;
+  const message =
+    err.keyword === "additionalProperties" ? "is not a known field" : err.keyword === "required" ? "is required" : ruleOf(err);
+  return new AdminProblem("invalid_input", `${field} ${message}`, { errors: [{ field, message }] });
+}
+
+/** Turns anything thrown under /admin into a problem; only our own bugs become a 500. */
+function adminErrorHandler(error: FastifyError | AdminProblem, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (error instanceof AdminProblem) return sendProblem(request, reply, error);
+  const fe = error as FastifyError & { validationContext?: string };
+  if (fe.validation && fe.validation.length > 0) {
+    return sendProblem(request, reply, validationProblem(fe.validation[0] as ErrorObject, fe.validationContext));
+  }
+  if (fe.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+    return sendProblem(
+      request,
+      reply,
+      new AdminProblem("payload_too_large", "the request body is over the limit", {
+        errors: [{ field: "body", message: "is too large" }],
+      }),
+    );
+  }
+  if (fe.code === "LARKSTATUS_MALFORMED_JSON") {
+    return sendProblem(
+      request,
+      reply,
+      new AdminProblem("invalid_input", "the request body is not valid JSON", {
+        errors: [{ field: "body", message: "is not valid JSON" }],
+      }),
+    );
+  }
+  if ((fe.statusCode ?? 500) >= 400 && (fe.statusCode ?? 500) < 500) {
+    return sendProblem(
+      request,
+      reply,
+      new AdminProblem("invalid_input", fe.message, { errors: [{ field: "body", message: fe.message }] }),
+    );
+  }
+  if (error instanceof StorageError && error.unavailable) {
+    request.log.error({ err: error }, "store unavailable");
+    return sendProblem(request, reply, new AdminProblem("unavailable", "the store cannot be reached; nothing was changed"));
+  }
+  request.log.error({ err: error }, "unhandled admin error");
+  return sendProblem(request, reply, new AdminProblem("internal", "an internal error; nothing is known to have changed"));
+}
+
+/** The methods each admin path answers (for 405 and its Allow header). */
+function adminMethods(path: string): string[] {
+  const methods = ADMIN_OPERATIONS.filter((op) =>
+    new RegExp(`^${ADMIN_PREFIX}${op.url.replace(/:[a-z_]+/g, "[^/]+")}$`).test(path),
+  ).flatMap((op) => (op.method === "GET" ? ["GET", "HEAD"] : [op.method as string]));
+  return [...new Set(methods)].sort();
+}
+
+/** 404 or 405 for a path under /admin that no operation answers with this method. */
+export function adminRouteProblem(url: string): AdminProblem {
+  const path = url.split("?")[0] ?? "";
+  const allow = adminMethods(path);
+  return allow.length > 0
+    ? new AdminProblem("method_not_allowed", `${path} answers ${allow.join(", ")}`, { headers: { allow: allow.join(", ") } })
+    : new AdminProblem("not_found", `no admin resource at ${path}`);
+}
+
+/** Registers the admin operations on `scope` (a prefixed child of the app, or the OpenAPI builder). */
+function registerOperations(scope: FastifyInstance, ctx: AdminContext, hidden: boolean): void {
+  for (const op of ADMIN_OPERATIONS) {
+    scope.route({
+      method: op.method,
+      url: op.url,
+      schema: {
+        ...op.schema,
+        operationId: op.name,
+        summary: op.summary,
+        tags: [op.tag],
+        hide: hidden,
+        security: [{ adminToken: [] }],
+      } as Record<string, unknown>,
+      handler: async (req: FastifyRequest, reply: FastifyReply) => {
+        const out = await op.handle(ctx, req, reply);
+        if (op.status) reply.code(op.status);
+        return out;
+      },
+    });
+  }
+}
+
+const validatorCompiler = ({ schema, httpPart }: { schema: object; httpPart?: string }) =>
+  (httpPart === "body" ? bodyAjv : stringAjv).compile(schema);
+
+export interface AdminDeps {
+  ctx: AdminContext;
+  /** The admin token; with none, every admin call is refused. */
+  token: string | undefined;
+  version: string;
+}
+
+/** Registers /admin/v1/* and /admin/openapi.json on `app`. */
+export async function registerAdmin(app: FastifyInstance, deps: AdminDeps): Promise<void> {
+  await app.register(
+    async (admin) => {
+      admin.setValidatorCompiler(validatorCompiler);
+      admin.setErrorHandler(adminErrorHandler);
+      admin.setNotFoundHandler((req, reply) => sendProblem(req, reply, adminRouteProblem(req.url)));
+      admin.addHook("onRequest", async (req) => {
+        const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? "");
+        if (!deps.token || !m || !adminTokenMatches(deps.token, m[1] as string)) {
+          throw new AdminProblem(
+            "unauthorized",
+            deps.token ? "send Authorization: Bearer <admin token> (see the start-up banner)" : "this server has no admin token",
+            { headers: { "www-authenticate": 'Bearer realm="larkstatus-admin"' } },
+          );
+        }
+      });
+      registerOperations(admin, deps.ctx, true);
+    },
+    { prefix: ADMIN_PREFIX },
+  );
+
+  let doc: Promise<unknown> | undefined;
+  app.get("/admin/openapi.json", { schema: { hide: true } }, async () => {
+    doc ??= adminOpenApi(deps.ctx, deps.version);
+    return doc;
+  });
+}
+
+/** /admin/openapi.json: the admin operations on a throwaway app, rendered by @fastify/swagger. */
+async function adminOpenApi(ctx: AdminContext, version: string): Promise<unknown> {
+  const builder = Fastify({ logger: false });
+  builder.setValidatorCompiler(validatorCompiler);
+  await builder.register(swagger, {
+    openapi: {
+      openapi: "3.0.3",
+      info: {
+        title: "larkstatus admin API",
+        version,
+        description:
+          "The operator surface of larkstatus (ours; the vendor has no such API): the directory, what users show, the audit log. Errors are RFC 9457 problem details.",
+        license: { name: "MIT", url: "https://spdx.org/licenses/MIT.html" },
+      },
+      servers: [{ url: "http://{host}:{port}", variables: { host: { default: "127.0.0.1" }, port: { default: "3000" } } }],
+      tags: [
+        { name: "directory", description: "tenants, apps and users" },
+        { name: "state", description: "what users show, and their sync toggles" },
+        { name: "audit", description: "every acknowledged change" },
+      ],
+      components: { securitySchemes: { adminToken: { type: "http", scheme: "bearer", description: "the admin token" } } },
+    },
+  });
+  await builder.register(async (scope) => registerOperations(scope, ctx, false), { prefix: ADMIN_PREFIX });
+  await builder.ready();
+  const out = builder.swagger();
+  await builder.close();
+  return out;
+}
+
+export type { AdminOperation };

@@ -8,6 +8,7 @@ import { adminRouteProblem, registerAdmin, sendProblem } from "./admin/plugin.js
 import { openApiHeader, routeSchema } from "./api/openapi.js";
 import type { OperationContext } from "./api/operation.js";
 import { OPERATIONS } from "./api/routes.js";
+import { AuditLog } from "./domain/audit.js";
 import type { Clock } from "./domain/clock.js";
 import { Directory } from "./domain/directory.js";
 import type { IdGenerator } from "./domain/ids.js";
@@ -177,7 +178,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
               // The vendor's order: token → scope → rate limit → tenant permission, all before the
               // body is even parsed, so a malformed body never hides an auth error.
               onRequest: async (req: FastifyRequest) => {
-                const caller = await service.authenticate(req.headers.authorization);
+                const caller = await service.authenticate(req.headers.authorization, req.id);
                 service.requireScope(caller, op.scope);
                 if ((req.query as Record<string, unknown>).user_id_type === "user_id") {
                   service.requireScope(caller, SCOPE_EMPLOYEE_ID);
@@ -214,7 +215,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   await registerAdmin(app, {
-    ctx: { directory: new Directory({ store, ids, clock }) },
+    ctx: { directory: new Directory({ store, ids, clock }), audit: new AuditLog({ store, clock }) },
     token: deps.adminToken,
     version: deps.version ?? "0.0.0",
   });

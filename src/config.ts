@@ -30,6 +30,8 @@ export interface Config {
   shutdownGraceMs: number;
   /** The admin API's bearer token; undefined: the server makes one (kept beside a SQLite file). */
   adminToken: string | undefined;
+  /** How long audit entries are kept (ms); older ones are pruned in the background. */
+  auditRetentionMs: number;
 }
 
 export class ConfigError extends Error {
@@ -51,6 +53,7 @@ export const SETTINGS = {
   logLevel: { flag: "log-level", env: "LARKSTATUS_LOG_LEVEL", default: "info" },
   shutdownGrace: { flag: "shutdown-grace", env: "LARKSTATUS_SHUTDOWN_GRACE", default: "5s" },
   adminToken: { flag: "admin-token", env: "LARKSTATUS_ADMIN_TOKEN", default: undefined },
+  auditRetention: { flag: "audit-retention", env: "LARKSTATUS_AUDIT_RETENTION", default: "30d" },
 } as const;
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -80,18 +83,30 @@ Options (each has an environment twin):
                                            answered: 5s (default), 500ms, 0...; ends once none is open
   --admin-token T   LARKSTATUS_ADMIN_TOKEN the admin API's bearer token (16-256 visible ASCII); without it
                                            the server makes one, kept in <db>.admin-token beside a SQLite file
+  --audit-retention D LARKSTATUS_AUDIT_RETENTION
+                                           how long audit log entries are kept: 30d (default), 12h, 90m...;
+                                           older ones are deleted in the background
 `;
 
 /** The longest shutdown grace accepted (ms). */
 const SHUTDOWN_GRACE_MAX_MS = 3_600_000;
+/** The shortest and longest audit retention accepted (ms): one second, ten years. */
+const AUDIT_RETENTION_MIN_MS = 1000;
+const AUDIT_RETENTION_MAX_MS = 3650 * 86_400_000;
 
-/** Milliseconds of a duration like `5s`, `500ms`, `1.5s` or `0`; undefined if it is not one. */
-function parseDuration(text: string): number | undefined {
+/** Milliseconds per duration unit. */
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/**
+ * Milliseconds of a duration: a number with a unit (ms, s, m, h, d; decimals allowed, e.g. `1.5s`,
+ * `90m`, `30d`) or a bare `0`; undefined if it is not one, or is not a whole number of ms.
+ */
+export function parseDuration(text: string): number | undefined {
   if (text === "0") return 0;
-  const m = /^([0-9]+(?:\.[0-9]+)?)(ms|s)$/.exec(text);
+  const m = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h|d)$/.exec(text);
   if (!m) return undefined;
-  const ms = Number(m[1]) * (m[2] === "s" ? 1000 : 1);
-  return Number.isInteger(ms) ? ms : undefined;
+  const ms = Number(m[1]) * (DURATION_UNITS[m[2] as string] as number);
+  return Number.isSafeInteger(ms) ? ms : undefined;
 }
 
 /** The command-line options: every setting's flag, plus --help and --version. */
@@ -186,6 +201,13 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, defa
       `--shutdown-grace / LARKSTATUS_SHUTDOWN_GRACE must be a duration such as 5s, 500ms or 0 (at most 3600s), got "${graceText}"`,
     );
   }
+  const retentionText = pick("auditRetention") as string;
+  const auditRetentionMs = parseDuration(retentionText);
+  if (auditRetentionMs === undefined || auditRetentionMs < AUDIT_RETENTION_MIN_MS || auditRetentionMs > AUDIT_RETENTION_MAX_MS) {
+    throw new ConfigError(
+      `--audit-retention / LARKSTATUS_AUDIT_RETENTION must be a duration such as 30d, 12h or 90m (1s to 3650d), got "${retentionText}"`,
+    );
+  }
   return Object.freeze({
     command: cmd as Command,
     port,
@@ -199,5 +221,6 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, defa
     logLevel: logLevel as Config["logLevel"],
     shutdownGraceMs,
     adminToken,
+    auditRetentionMs,
   });
 }

@@ -7,6 +7,7 @@ import type { FastifyInstance } from "fastify";
 import { type AdminToken, adminTokenFile, resolveAdminToken } from "./admin/token.js";
 import { buildApp } from "./app.js";
 import type { Config } from "./config.js";
+import { AuditLog } from "./domain/audit.js";
 import { type Clock, systemClock } from "./domain/clock.js";
 import { type IdGenerator, randomIds } from "./domain/ids.js";
 import { MemoryRateLimiter, type RateLimiter } from "./http/rate-limit.js";
@@ -80,6 +81,9 @@ export async function startServer(
       ...(opts.version ? { version: opts.version } : {}),
     });
     const address = await app.listen({ port: config.port, host: config.host });
+    // Retention: entries older than --audit-retention go in the background, in short batches.
+    const audit = new AuditLog({ store, clock });
+    audit.startPruning(config.auditRetentionMs, (err) => app.log.error({ err }, "pruning the audit log failed; retrying later"));
     const port = (app.server.address() as { port: number }).port;
     const host = config.host.includes(":") ? `[${config.host}]` : config.host;
     return {
@@ -106,6 +110,7 @@ export async function startServer(
         } finally {
           clearTimeout(cut);
         }
+        await audit.stopPruning();
         redis?.disconnect();
         await store.close();
       },

@@ -1,9 +1,11 @@
 /** What one admin operation declares: route, schemas and a thin handler (the vendor surface's pattern). */
 import type { FastifyReply, FastifyRequest, FastifySchema, HTTPMethods } from "fastify";
+import type { AuditLog } from "../domain/audit.js";
 import type { Directory } from "../domain/directory.js";
 
 export interface AdminContext {
   directory: Directory;
+  audit: AuditLog;
 }
 
 export interface AdminOperation {

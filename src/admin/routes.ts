@@ -1,5 +1,6 @@
 /** Every admin operation, in one explicit list (the order of /admin/openapi.json). */
+import { listAudit } from "./audit/audit.js";
 import type { AdminOperation } from "./operation.js";
 import { createTenant, getTenant, listTenants, patchTenant } from "./tenants/tenants.js";
 
-export const ADMIN_OPERATIONS: readonly AdminOperation[] = [listTenants, createTenant, getTenant, patchTenant];
+export const ADMIN_OPERATIONS: readonly AdminOperation[] = [listTenants, createTenant, getTenant, patchTenant, listAudit];

@@ -4,7 +4,7 @@
  * (src/seed/schema.ts), so the admin API and the seed loader validate with the same rules.
  */
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
-import { TenantFields } from "../seed/schema.js";
+import { AppFields, TenantFields, UserFields } from "../seed/schema.js";
 
 /** RFC 9457 problem details, as every admin error answers. */
 export const Problem = Type.Object(
@@ -69,6 +69,59 @@ export const PatchTenantBody = Type.Object(
   { additionalProperties: false, minProperties: 1 },
 );
 export type PatchTenantBody = Static<typeof PatchTenantBody>;
+
+/** `GET /audit`'s filters (each optional, all must match) with `?limit=&cursor=`. */
+export const AuditQuery = Type.Object(
+  {
+    ...ListQuery.properties,
+    tenant_key: Type.Optional(TenantFields.tenant_key),
+    user_id: Type.Optional({
+      ...UserFields.user_id,
+      description: "the tenant's employee user_id (a batch sent with open_ids or union_ids is found by it too)",
+    }),
+    system_status_id: Type.Optional(Type.String({ pattern: "^[0-9]{19}$", description: "19 digits" })),
+    app_id: Type.Optional(AppFields.app_id),
+    op: Type.Optional(
+      Type.String({
+        pattern: "^[a-z_]{1,32}(\\.[a-z_]{1,32}){0,3}$",
+        description: "an operation's name: system_status.batch_open, tenant.create, seed.users…",
+      }),
+    ),
+    actor: Type.Optional(Type.Union([Type.Literal("app"), Type.Literal("admin"), Type.Literal("seed")])),
+    since_ms: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: "entries at or after (Unix ms)" }),
+    ),
+    until_ms: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: "entries at or before (Unix ms)" }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type AuditQuery = Static<typeof AuditQuery>;
+
+export const AuditEntryOut = Type.Object({
+  id: Type.Integer({ description: "increasing in the order entries were written" }),
+  at_ms: Type.Integer({ description: "when the change was made (Unix ms)" }),
+  tenant_key: Type.String(),
+  actor: Type.Union([Type.Literal("app"), Type.Literal("admin"), Type.Literal("seed")]),
+  app_id: Type.Optional(Type.String()),
+  op: Type.String(),
+  system_status_id: Type.Optional(Type.String()),
+  log_id: Type.Optional(Type.String({ description: "the request's log id (X-Tt-Logid, X-Request-Id)" })),
+  results: Type.Optional(
+    Type.Array(
+      Type.Object({
+        user_id: Type.String({ description: "the caller's id, as sent" }),
+        result: Type.String(),
+        end_time: Type.Optional(Type.String({ description: "Unix seconds, as answered" })),
+      }),
+      { description: "batches: the per-user results the caller was answered, in its order" },
+    ),
+  ),
+  change: Type.Optional(
+    Type.Object({}, { additionalProperties: true, description: "what was written (a status's or tenant's fields)" }),
+  ),
+});
 
 /** The error answers every admin operation may give. */
 export const PROBLEM_RESPONSES = {

@@ -4,6 +4,7 @@
  */
 import { ApiError, invalidField } from "../errors/codes.js";
 import type { ResolvedId, Store } from "../storage/store.js";
+import type { AuditEntry, AuditResult } from "./audit.js";
 import type { Clock } from "./clock.js";
 import { type IdGenerator, OPEN_ID_RE, STATUS_ID_RE, UNION_ID_RE, USER_ID_RE } from "./ids.js";
 import {
@@ -41,7 +42,12 @@ export const TOKEN_REUSE_MIN_MS = 30 * 60 * 1000;
 export interface Caller {
   app: App;
   tenant: Tenant;
+  /** The request's log id, recorded with the caller's changes in the audit log. */
+  log_id?: string;
 }
+
+/** A batch's input resolved: the user, or the failure result that applies first. */
+type Resolved = { userId: string } | { fail: "invalid_user_id" | "resign_user_id" | "invisible_user_id"; userId?: string };
 
 export interface StatusInput {
   title: string;
@@ -180,8 +186,11 @@ export class StatusService {
     return { app: await this.currentToken(app, key, "app"), tenant: await this.currentToken(app, key, "tenant") };
   }
 
-  /** Resolves an `Authorization` header to its caller (9999166x / 99991671). */
-  async authenticate(authorization: string | undefined): Promise<Caller> {
+  /**
+   * Resolves an `Authorization` header to its caller (9999166x / 99991671); `logId` (the request's)
+   * goes with the caller into the audit entries of its changes.
+   */
+  async authenticate(authorization: string | undefined, logId?: string): Promise<Caller> {
     const m = authorization === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     if (!m) throw new ApiError("MISSING_TOKEN");
     const value = m[1] as string;
@@ -193,7 +202,7 @@ export class StatusService {
     const { app, tenant } = owner;
     if (!app?.enabled || app.tenant_key !== tok.tenant_key) throw new ApiError("INVALID_TOKEN");
     if (!tenant) throw new ApiError("INVALID_TOKEN");
-    return { app, tenant };
+    return logId === undefined ? { app, tenant } : { app, tenant, log_id: logId };
   }
 
   /** 99991672 unless the app holds `scope`. */
@@ -211,6 +220,26 @@ export class StatusService {
   /** 2005007 unless the tenant may use the API. */
   requireApiEnabled(caller: Caller): void {
     if (!caller.tenant.api_enabled) throw new ApiError("TENANT_NO_PERMISSION");
+  }
+
+  // ---------------------------------------------------------------- audit
+
+  /** The audit entry of a change `caller` made now through `op` (an API operation's name). */
+  private entry(caller: Caller, op: string, at: number, more: Partial<AuditEntry> = {}): AuditEntry {
+    return {
+      at_ms: at,
+      tenant_key: caller.tenant.tenant_key,
+      actor: "app",
+      app_id: caller.app.app_id,
+      op,
+      ...(caller.log_id === undefined ? {} : { log_id: caller.log_id }),
+      ...more,
+    };
+  }
+
+  /** The employee ids a batch named: every input that resolved to a user, whatever its result. */
+  private static namedUsers(who: readonly Resolved[]): string[] {
+    return who.flatMap((w) => (w.userId === undefined ? [] : [w.userId]));
   }
 
   // ---------------------------------------------------------------- statuses
@@ -238,7 +267,12 @@ export class StatusService {
     checkSyncSetting("", input.sync_setting);
     const status: SystemStatus = { system_status_id: this.ids.statusId(), ...withDefaults(input) };
     if (containsSensitiveWord(namesOf(status), caller.tenant.sensitive_words)) throw new ApiError("SENSITIVE_WORD");
-    const res = await this.store.createStatus(caller.tenant.tenant_key, status, this.clock.now(), MAX_LIVE_STATUSES);
+    const now = this.clock.now();
+    const res = await this.store.createStatus(caller.tenant.tenant_key, status, now, MAX_LIVE_STATUSES, (r) =>
+      r.ok
+        ? this.entry(caller, "system_status.create", now, { system_status_id: status.system_status_id, change: toWire(r.status) })
+        : undefined,
+    );
     if (!res.ok) this.raiseConflict(res);
     return toWire(res.status);
   }
@@ -246,7 +280,11 @@ export class StatusService {
   async delete(caller: Caller, statusId: string): Promise<void> {
     this.checkStatusId(statusId);
     await this.liveStatus(caller, statusId);
-    if (!(await this.store.deleteStatus(caller.tenant.tenant_key, statusId, this.clock.now()))) {
+    const now = this.clock.now();
+    const deleted = await this.store.deleteStatus(caller.tenant.tenant_key, statusId, now, () =>
+      this.entry(caller, "system_status.delete", now, { system_status_id: statusId }),
+    );
+    if (!deleted) {
       // Deleted by a concurrent call between our read and our write.
       throw invalidField("system_status_id", "no such system status in this tenant", statusId);
     }
@@ -278,7 +316,15 @@ export class StatusService {
     ) {
       throw new ApiError("SENSITIVE_WORD");
     }
-    const res = await this.store.updateStatus(caller.tenant.tenant_key, next, this.clock.now());
+    const now = this.clock.now();
+    const res = await this.store.updateStatus(caller.tenant.tenant_key, next, now, (r) =>
+      r.ok
+        ? this.entry(caller, "system_status.patch", now, {
+            system_status_id: statusId,
+            change: { update_fields: [...fields], system_status: toWire(r.status) },
+          })
+        : undefined,
+    );
     if (!res.ok) this.raiseConflict(res);
     return toWire(res.status);
   }
@@ -310,11 +356,7 @@ export class StatusService {
    * another tenant; otherwise returns, per input, the user or the failure result that applies
    * first (invalid → resigned → invisible).
    */
-  private async resolveBatch(
-    caller: Caller,
-    idType: UserIdType,
-    ids: readonly string[],
-  ): Promise<Array<{ userId: string } | { fail: "invalid_user_id" | "resign_user_id" | "invisible_user_id" }>> {
+  private async resolveBatch(caller: Caller, idType: UserIdType, ids: readonly string[]): Promise<Resolved[]> {
     const lookups: string[] = [];
     const slot: number[] = [];
     ids.forEach((id, i) => {
@@ -327,11 +369,12 @@ export class StatusService {
     });
     const resolved = await this.store.resolveUserIds(caller.app, idType, lookups);
     if (resolved.some((r) => r.kind === "other_tenant")) throw new ApiError("OTHER_TENANT_USER");
-    return ids.map((_, i) => {
+    return ids.map((_, i): Resolved => {
       const r: ResolvedId | undefined = slot[i] === -1 ? undefined : resolved[slot[i] as number];
-      if (r?.kind !== "user") return { fail: "invalid_user_id" as const };
-      if (r.user.resigned) return { fail: "resign_user_id" as const };
-      if (!visible(caller.app, r.user.user_id)) return { fail: "invisible_user_id" as const };
+      if (r?.kind !== "user") return { fail: "invalid_user_id" };
+      // A resigned or invisible user is still named (the audit's user filter finds the call).
+      if (r.user.resigned) return { fail: "resign_user_id", userId: r.user.user_id };
+      if (!visible(caller.app, r.user.user_id)) return { fail: "invisible_user_id", userId: r.user.user_id };
       return { userId: r.user.user_id };
     });
   }
@@ -354,19 +397,41 @@ export class StatusService {
     );
     const entries: Array<{ user_id: string; end_time: number }> = [];
     who.forEach((w, i) => {
-      if ("userId" in w) entries.push({ user_id: w.userId, end_time: ends[i] as number });
+      if (!("fail" in w)) entries.push({ user_id: w.userId, end_time: ends[i] as number });
     });
-    const rows = entries.length
-      ? await this.store.openUserStatuses(caller.tenant.tenant_key, statusId, snapshotOf(status), entries, caller.app.app_id, now)
-      : new Map<string, UserStatusRow[]>();
-    // Deleted by a concurrent call between our check and our write: nothing was opened.
-    if (!rows) throw invalidField("system_status_id", "no such system status in this tenant", statusId);
     const nowS = Math.floor(now / 1000);
-    return userList.map((e, i) => {
-      const w = who[i] as (typeof who)[number];
-      const result: OpenResult = "fail" in w ? w.fail : openOutcome(rows.get(w.userId) ?? [], statusId, nowS);
-      return { user_id: e.user_id, end_time: String(ends[i]), result };
-    });
+    // The answer is computed from the rows the write returns, inside the write's transaction, so
+    // the audit entry that records it commits with the change (the store calls this back).
+    let answer: Array<{ user_id: string; end_time: string; result: OpenResult }> = [];
+    const audit = (rows: Map<string, UserStatusRow[]>): AuditEntry => {
+      answer = userList.map((e, i) => {
+        const w = who[i] as Resolved;
+        const result: OpenResult = "fail" in w ? w.fail : openOutcome(rows.get(w.userId) ?? [], statusId, nowS);
+        return { user_id: e.user_id, end_time: String(ends[i]), result };
+      });
+      return this.entry(caller, "system_status.batch_open", now, {
+        system_status_id: statusId,
+        users: StatusService.namedUsers(who),
+        results: answer,
+      });
+    };
+    if (entries.length === 0) {
+      // [ours] only failures: nothing changes, but the call is acknowledged, so it is recorded.
+      await this.store.appendAudit(audit(new Map()));
+      return answer;
+    }
+    const rows = await this.store.openUserStatuses(
+      caller.tenant.tenant_key,
+      statusId,
+      snapshotOf(status),
+      entries,
+      caller.app.app_id,
+      now,
+      audit,
+    );
+    // Deleted by a concurrent call between our check and our write: nothing was opened (nor recorded).
+    if (!rows) throw invalidField("system_status_id", "no such system status in this tenant", statusId);
+    return answer;
   }
 
   async batchClose(
@@ -379,11 +444,20 @@ export class StatusService {
     // [ours] a deleted status can still be closed for the users who still show it.
     await this.liveStatus(caller, statusId, true);
     const who = await this.resolveBatch(caller, idType, userList);
-    const users = who.flatMap((w) => ("userId" in w ? [w.userId] : []));
-    if (users.length) await this.store.closeUserStatuses(caller.tenant.tenant_key, statusId, users, this.clock.now());
-    return userList.map((id, i) => {
-      const w = who[i] as (typeof who)[number];
+    const users = who.flatMap((w) => ("fail" in w ? [] : [w.userId]));
+    const answer = userList.map((id, i): { user_id: string; result: CloseResult } => {
+      const w = who[i] as Resolved;
       return { user_id: id, result: "fail" in w ? w.fail : "success" };
     });
+    const now = this.clock.now();
+    const entry = this.entry(caller, "system_status.batch_close", now, {
+      system_status_id: statusId,
+      users: StatusService.namedUsers(who),
+      results: answer satisfies AuditResult[],
+    });
+    // [ours] only failures: nothing changes, but the call is acknowledged, so it is recorded.
+    if (users.length) await this.store.closeUserStatuses(caller.tenant.tenant_key, statusId, users, now, () => entry);
+    else await this.store.appendAudit(entry);
+    return answer;
   }
 }

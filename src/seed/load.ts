@@ -6,6 +6,7 @@
 import { readFile } from "node:fs/promises";
 import type { ErrorObject } from "ajv";
 import { parse as parseYaml } from "yaml";
+import type { AuditEntry } from "../domain/audit.js";
 import type { IdGenerator } from "../domain/ids.js";
 import { deriveOpenId, deriveUnionId } from "../domain/ids.js";
 import { type App, I18N_KEYS, MAX_LIVE_STATUSES, type SystemStatus, toWire, withDefaults } from "../domain/model.js";
@@ -180,6 +181,15 @@ function checkSemantics(file: string, seed: SeedFile): void {
 
 const USER_CHUNK = 5000;
 
+/**
+ * The audit entry of one seed write ([ours]: one per transaction the seed makes, so each change
+ * commits with its own entry: a tenant, an app, a chunk of up to 5,000 users, a status created or
+ * changed; a status already as the seed says is not written, so it has none).
+ */
+function seedEntry(tenantKey: string, op: string, now: number, more: Partial<AuditEntry>): AuditEntry {
+  return { at_ms: now, tenant_key: tenantKey, actor: "seed", op, ...more };
+}
+
 /** Writes a validated seed into the store. */
 export async function applySeed(file: string, seed: SeedFile, deps: SeedDeps): Promise<SeedSummary> {
   const { store } = deps;
@@ -187,14 +197,15 @@ export async function applySeed(file: string, seed: SeedFile, deps: SeedDeps): P
   const totalUsers = seed.tenants.reduce((n, t) => n + (t.users?.length ?? 0), 0);
   let doneUsers = 0;
   for (const [ti, t] of seed.tenants.entries()) {
-    await store.upsertTenant({
+    const tenant = {
       tenant_key: t.tenant_key,
       name: t.name,
       api_enabled: t.api_enabled ?? true,
       sensitive_words: t.sensitive_words ?? [],
-    });
+    };
+    await store.upsertTenant(tenant, () => seedEntry(t.tenant_key, "seed.tenant", deps.now(), { change: tenant }));
     summary.tenants++;
-    const apps = await applyApps(file, ti, t, store, deps.scryptN);
+    const apps = await applyApps(file, ti, t, deps);
     summary.apps += apps.length;
     if (!summary.firstAppId && t.apps?.[0]) summary.firstAppId = t.apps[0].app_id;
     const developers = [...new Set(apps.map((a) => a.developer))];
@@ -211,7 +222,12 @@ export async function applySeed(file: string, seed: SeedFile, deps: SeedDeps): P
         sync_off: u.sync_off ?? [],
       }));
       try {
-        await store.upsertUsers(t.tenant_key, chunk);
+        await store.upsertUsers(t.tenant_key, chunk, () =>
+          seedEntry(t.tenant_key, "seed.users", deps.now(), {
+            users: chunk.map((u) => u.user_id),
+            change: { users: chunk.length },
+          }),
+        );
       } catch (e) {
         throw new SeedError(file, `tenants[${ti}].users`, `cannot be stored: ${(e as Error).message}`);
       }
@@ -224,7 +240,8 @@ export async function applySeed(file: string, seed: SeedFile, deps: SeedDeps): P
   return summary;
 }
 
-async function applyApps(file: string, ti: number, t: SeedTenant, store: Store, scryptN?: number): Promise<App[]> {
+async function applyApps(file: string, ti: number, t: SeedTenant, deps: SeedDeps): Promise<App[]> {
+  const { store, scryptN } = deps;
   const out: App[] = [];
   for (const [ai, a] of (t.apps ?? []).entries()) {
     const existing = await store.getApp(a.app_id);
@@ -245,7 +262,8 @@ async function applyApps(file: string, ti: number, t: SeedTenant, store: Store, 
       visibility: a.visibility ?? "all",
       developer: a.developer ?? t.tenant_key,
     };
-    await store.upsertApp(app);
+    const { secret_hash: _, ...shown } = app;
+    await store.upsertApp(app, () => seedEntry(t.tenant_key, "seed.app", deps.now(), { app_id: app.app_id, change: shown }));
     // A rotated secret or a disabled app invalidates every token the app holds.
     if (existing && (!sameSecret || !app.enabled)) await store.revokeTokens(a.app_id);
     out.push(app);
@@ -271,18 +289,25 @@ async function applyStatuses(
       system_status_id: existing?.system_status_id ?? s.system_status_id ?? deps.ids.statusId(),
       ...withDefaults(s),
     };
+    const audit = (r: Awaited<ReturnType<Store["createStatus"]>>) =>
+      r.ok
+        ? seedEntry(t.tenant_key, "seed.system_status", deps.now(), {
+            system_status_id: desired.system_status_id,
+            change: toWire(r.status),
+          })
+        : undefined;
     let res: Awaited<ReturnType<Store["createStatus"]>>;
     if (existing && existing.deleted_at === null) {
       if (JSON.stringify(toWire(existing)) === JSON.stringify(desired)) {
         n++;
         continue;
       }
-      res = await store.updateStatus(t.tenant_key, desired, deps.now());
+      res = await store.updateStatus(t.tenant_key, desired, deps.now(), audit);
     } else if (existing) {
       throw new SeedError(file, `${sp}.system_status_id`, `status ${desired.system_status_id} was deleted; give it a new id`);
     } else {
       try {
-        res = await store.createStatus(t.tenant_key, desired, deps.now(), MAX_LIVE_STATUSES);
+        res = await store.createStatus(t.tenant_key, desired, deps.now(), MAX_LIVE_STATUSES, audit);
       } catch (e) {
         throw new SeedError(
           file,

@@ -3,7 +3,13 @@
  * and passes the same contract suite (test/storage). Invariants that must hold across concurrent
  * writers (10 live statuses, unique live names and priorities, all-or-nothing batches) are the
  * driver's job, enforced inside one transaction per call, never by callers.
+ *
+ * Every write that changes state takes an optional `audit` callback (its last parameter): the store
+ * calls it with the write's result inside the write's transaction and inserts the entry it returns
+ * in that same transaction, so a change never commits without its entry, nor an entry without its
+ * change (src/domain/audit.ts).
  */
+import type { AuditEntry, AuditFilter, AuditKey, AuditOf, AuditPage } from "../domain/audit.js";
 import type {
   App,
   StatusRecord,
@@ -78,16 +84,16 @@ export interface Store {
   serverSecret(candidate: string): Promise<string>;
 
   // --- directory: tenants, apps, users (written by seeds and, later, the admin API) ---
-  upsertTenant(tenant: Tenant): Promise<void>;
+  upsertTenant(tenant: Tenant, audit?: AuditOf<void>): Promise<void>;
   /** Inserts a new tenant; false (nothing written) when its key is taken. */
-  insertTenant(tenant: Tenant): Promise<boolean>;
+  insertTenant(tenant: Tenant, audit?: AuditOf<boolean>): Promise<boolean>;
   getTenant(tenantKey: string): Promise<Tenant | undefined>;
   /** Tenants by key, after `afterKey` when given: at most `limit`. */
   listTenants(limit: number, afterKey?: string): Promise<Tenant[]>;
-  upsertApp(app: App): Promise<void>;
+  upsertApp(app: App, audit?: AuditOf<void>): Promise<void>;
   getApp(appId: string): Promise<App | undefined>;
   /** Inserts or updates users with their ids and sync toggles. */
-  upsertUsers(tenantKey: string, users: UserInput[]): Promise<void>;
+  upsertUsers(tenantKey: string, users: UserInput[], audit?: AuditOf<void>): Promise<void>;
   /** Resolves ids of one type for `app` within its tenant, in input order. */
   resolveUserIds(app: App, idType: UserIdType, ids: readonly string[]): Promise<ResolvedId[]>;
 
@@ -111,14 +117,25 @@ export interface Store {
    * Inserts a status unless the tenant already has `maxLive` live statuses, or a live status
    * shares one of its names or its priority (checked in that order).
    */
-  createStatus(tenantKey: string, status: SystemStatus, nowMs: number, maxLive: number): Promise<StatusWriteResult>;
+  createStatus(
+    tenantKey: string,
+    status: SystemStatus,
+    nowMs: number,
+    maxLive: number,
+    audit?: AuditOf<StatusWriteResult>,
+  ): Promise<StatusWriteResult>;
   /**
    * Replaces a live status's fields (bumping its version) unless another live status shares one of
    * its names or its priority.
    */
-  updateStatus(tenantKey: string, status: SystemStatus, nowMs: number): Promise<StatusWriteResult>;
+  updateStatus(
+    tenantKey: string,
+    status: SystemStatus,
+    nowMs: number,
+    audit?: AuditOf<StatusWriteResult>,
+  ): Promise<StatusWriteResult>;
   /** Marks a live status deleted. False when there is no such live status. */
-  deleteStatus(tenantKey: string, statusId: string, nowMs: number): Promise<boolean>;
+  deleteStatus(tenantKey: string, statusId: string, nowMs: number, audit?: AuditOf<boolean>): Promise<boolean>;
   /** A status of the tenant; deleted ones only when asked. */
   getStatus(tenantKey: string, statusId: string, includeDeleted: boolean): Promise<StatusRecord | undefined>;
   /** The tenant's live statuses by (priority, id), after the keyset cursor when given. */
@@ -130,7 +147,7 @@ export interface Store {
    * still open and unexpired keeps its snapshot and takes the new end_time; otherwise the row takes
    * `snapshot`. Returns, per distinct user, all of that user's rows after the write; or undefined,
    * having written nothing, when `statusId` is not a live status of the tenant at the time of the
-   * write (deleted since the caller checked, or unknown).
+   * write (deleted since the caller checked, or unknown); then `audit` is not called.
    */
   openUserStatuses(
     tenantKey: string,
@@ -139,9 +156,28 @@ export interface Store {
     entries: readonly OpenEntry[],
     appId: string,
     nowMs: number,
+    audit?: AuditOf<Map<string, UserStatusRow[]>>,
   ): Promise<Map<string, UserStatusRow[]> | undefined>;
   /** Closes `statusId` for the users (closing what is not open is a no-op). */
-  closeUserStatuses(tenantKey: string, statusId: string, userIds: readonly string[], nowMs: number): Promise<void>;
+  closeUserStatuses(
+    tenantKey: string,
+    statusId: string,
+    userIds: readonly string[],
+    nowMs: number,
+    audit?: AuditOf<void>,
+  ): Promise<void>;
   /** Every row of one user (for the effective status and, later, the admin API). */
   userStatuses(tenantKey: string, userId: string): Promise<UserStatusRow[]>;
+
+  // --- the audit log (src/domain/audit.ts) ---
+  /** Writes an entry on its own: an acknowledged call that changed no row (a batch of only failures). */
+  appendAudit(entry: AuditEntry): Promise<void>;
+  /**
+   * Entries matching `filter`, newest first (at_ms, then id, descending), after `after`: at most
+   * `limit`. Examines a bounded number of entries per call when the filter has a field it cannot
+   * look up by index (see AuditPage.next).
+   */
+  listAudit(filter: AuditFilter, limit: number, after?: AuditKey): Promise<AuditPage>;
+  /** Deletes up to `max` of the oldest entries with `at_ms < beforeMs`, in one short transaction; how many went. */
+  pruneAudit(beforeMs: number, max: number): Promise<number>;
 }

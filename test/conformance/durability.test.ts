@@ -1,11 +1,13 @@
 /**
  * Durability on the embedded default: a response is sent only after its change is committed to the
  * WAL, so a process killed right after answering (SIGKILL: no shutdown, no checkpoint) loses
- * nothing it acknowledged, even when concurrent calls shared one group commit.
+ * nothing it acknowledged, even when concurrent calls shared one group commit; and each
+ * acknowledged change is there with its audit entry (written in the same transaction).
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import Database from "better-sqlite3";
+import { decodeResults } from "../../src/storage/audit-codec.js";
 import { APP } from "../helpers.js";
 import { ROOT, startServerProcess, tempDb } from "./server-process.js";
 
@@ -14,6 +16,9 @@ const TRIP = "7101214603622940001";
 const LEAVE = "7101214603622940002";
 const USERS = ["u001", "u004", "u005", "u006"];
 
+/** Acknowledged calls: the log id each response carried, and what it answered. */
+const acknowledged = new Map<string, { path: string; body: Record<string, unknown> }>();
+
 async function call(base: string, path: string, body: unknown, token?: string): Promise<Record<string, unknown>> {
   const res = await fetch(`${base}${path}`, {
     method: "POST",
@@ -21,10 +26,12 @@ async function call(base: string, path: string, body: unknown, token?: string): 
     body: JSON.stringify(body),
   });
   assert.equal(res.status, 200, `${path}: HTTP ${res.status}`);
-  return (await res.json()) as Record<string, unknown>;
+  const answer = (await res.json()) as Record<string, unknown>;
+  acknowledged.set(res.headers.get("x-tt-logid") as string, { path, body: answer });
+  return answer;
 }
 
-test("acknowledged opens and closes survive a SIGKILL right after the responses", async () => {
+test("acknowledged opens and closes survive a SIGKILL right after the responses, each with its audit entry", async () => {
   const db = tempDb();
   const server = await startServerProcess(["--db", db, "--seed", SEED]);
   const exited = new Promise<void>((resolve) => server.child.once("exit", () => resolve()));
@@ -82,6 +89,23 @@ test("acknowledged opens and closes survive a SIGKILL right after the responses"
         })),
       ),
     );
+    // One audit entry per acknowledged open and close, with the results each was answered.
+    const entries = file
+      .prepare("SELECT op, system_status_id, log_id, results FROM audit WHERE actor = 'app' ORDER BY id")
+      .all() as Array<{ op: string; system_status_id: string; log_id: string; results: string }>;
+    const calls = [...acknowledged].filter(([, c]) => c.path.includes("/batch_"));
+    assert.equal(calls.length, 12);
+    assert.equal(entries.length, calls.length);
+    for (const [logId, c] of calls) {
+      const mine = entries.filter((e) => e.log_id === logId);
+      assert.equal(mine.length, 1, `one entry for ${logId}`);
+      const e = mine[0] as (typeof entries)[number];
+      assert.equal(e.op, c.path.includes("batch_open") ? "system_status.batch_open" : "system_status.batch_close");
+      assert.ok(c.path.includes(`/${e.system_status_id}/`));
+      const answered = (c.body.data as { result_list: Array<{ user_id: string; result: string; end_time?: string }> })
+        .result_list;
+      assert.deepEqual(decodeResults(e.results), answered);
+    }
   } finally {
     file.close();
   }

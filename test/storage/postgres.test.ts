@@ -15,6 +15,7 @@ import { PG_MIGRATIONS } from "../../src/storage/postgres/migrations.js";
 import { PgStore, pgTarget } from "../../src/storage/postgres/pg-store.js";
 import type { StatusWriteResult, Store, UserInput } from "../../src/storage/store.js";
 import { dropTestSchemas, freshPgUrl, TEST_PG_URL, withPgClient } from "../pg.js";
+import { auditContract } from "./audit-contract.js";
 import { storageContract } from "./contract.js";
 
 const SKIP = TEST_PG_URL ? false : "TEST_PG_URL not set";
@@ -47,6 +48,7 @@ if (!TEST_PG_URL) {
       },
     },
   );
+  auditContract("postgres", async () => new PgStore(await freshPgUrl()));
 }
 
 // ---------------------------------------------------------------------------- fixtures
@@ -738,6 +740,108 @@ describe("PgStore on PostgreSQL", { skip: SKIP }, () => {
       assert.deepEqual(r, { kind: "user", user: { tenant_key: TA, user_id: "e12345", name: "User e12345!", resigned: false } });
     } finally {
       await store.close();
+    }
+  });
+});
+
+describe("PgStore: the audit entry shares the change's transaction", { skip: SKIP }, () => {
+  test("a transaction that errors after the write (the audit INSERT refused) keeps neither the change nor an entry", async () => {
+    const { store, url } = await seeded();
+    try {
+      await store.upsertUsers(TA, [userIn("u1"), userIn("u2")]);
+      const res = await store.createStatus(TA, statusOf(1, "A", 1), T0, 10);
+      assert.ok(res.ok);
+      await store.openUserStatuses(
+        TA,
+        res.status.system_status_id,
+        snapshotOf(res.status),
+        [{ user_id: "u2", end_time: T0_S + 60 }],
+        A1,
+        T0,
+      );
+      await sql(
+        url,
+        `CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit refused'; END $$;
+         CREATE TRIGGER refuse_audit BEFORE INSERT ON audit FOR EACH ROW EXECUTE FUNCTION refuse_audit();`,
+      );
+      const entry = (op: string) => () => ({ at_ms: T0, tenant_key: TA, actor: "app" as const, op });
+      const id = res.status.system_status_id;
+      // The open: the function has written (and locked) the rows when the INSERT fails.
+      await assert.rejects(
+        store.openUserStatuses(TA, id, snapshotOf(res.status), [{ user_id: "u1", end_time: T0_S + 60 }], A1, T0, entry("open")),
+        isStorageError(/audit refused/),
+      );
+      assert.deepEqual(await store.userStatuses(TA, "u1"), []);
+      // The close: sent in one flight with its INSERT and COMMIT.
+      await assert.rejects(store.closeUserStatuses(TA, id, ["u2"], T0, entry("close")), isStorageError(/audit refused/));
+      assert.equal((await store.userStatuses(TA, "u2"))[0]?.open, true);
+      await assert.rejects(store.createStatus(TA, statusOf(2, "B", 2), T0, 10, entry("create")), isStorageError(/audit refused/));
+      assert.equal(await store.getStatus(TA, statusOf(2, "B", 2).system_status_id, true), undefined);
+      await assert.rejects(
+        store.upsertTenant({ tenant_key: TA, name: "Renamed", api_enabled: true, sensitive_words: [] }, entry("t")),
+        isStorageError(/audit refused/),
+      );
+      assert.equal((await store.getTenant(TA))?.name, "Acme");
+      assert.deepEqual(await sql(url, "SELECT count(*)::int AS n FROM audit"), [{ n: 0 }]);
+      // The connections those transactions used are clean: the same calls succeed once the INSERT may.
+      await sql(url, "DROP TRIGGER refuse_audit ON audit");
+      for (let i = 0; i < 3; i++) {
+        await store.closeUserStatuses(TA, id, ["u2"], T0, entry("close"));
+        await store.openUserStatuses(
+          TA,
+          id,
+          snapshotOf(res.status),
+          [{ user_id: "u1", end_time: T0_S + 60 }],
+          A1,
+          T0,
+          entry("open"),
+        );
+      }
+      assert.equal((await store.userStatuses(TA, "u1"))[0]?.open, true);
+      assert.deepEqual(await sql(url, "SELECT op, count(*)::int AS n FROM audit GROUP BY op ORDER BY op"), [
+        { op: "close", n: 3 },
+        { op: "open", n: 3 },
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test("concurrent audited opens and closes on the same users from two instances: every call has its entry, rows end as the last call left them", async () => {
+    const { store, url } = await seeded();
+    const [a, b] = await instances(url, 2);
+    try {
+      const users = Array.from({ length: 20 }, (_, i) => `u${i}`);
+      await store.upsertUsers(
+        TA,
+        users.map((u) => userIn(u)),
+      );
+      const res = await store.createStatus(TA, statusOf(1, "A", 1), T0, 10);
+      assert.ok(res.ok);
+      const id = res.status.system_status_id;
+      const calls: Promise<unknown>[] = [];
+      for (let i = 0; i < 40; i++) {
+        const s = (i % 2 ? a : b) as PgStore;
+        const who = users.slice(i % 10, (i % 10) + 10);
+        const e = () => ({ at_ms: T0 + i, tenant_key: TA, actor: "app" as const, op: `call${i}` });
+        calls.push(
+          i % 3 === 0
+            ? s.closeUserStatuses(TA, id, who, T0 + i, e)
+            : s.openUserStatuses(
+                TA,
+                id,
+                snapshotOf(res.status),
+                who.map((u) => ({ user_id: u, end_time: T0_S + 600 })),
+                A1,
+                T0 + i,
+                e,
+              ),
+        );
+      }
+      await Promise.all(calls);
+      assert.deepEqual(await sql(url, "SELECT count(DISTINCT op)::int AS n FROM audit"), [{ n: 40 }]);
+    } finally {
+      await closeAll([store, a as PgStore, b as PgStore]);
     }
   });
 });

@@ -9,13 +9,15 @@ import Database from "better-sqlite3";
 import { buildApp } from "../../src/app.js";
 import { ManualClock } from "../../src/domain/clock.js";
 import { sequentialIds } from "../../src/domain/ids.js";
-import { SCOPE_STATUS_UPDATE } from "../../src/domain/model.js";
+import { SCOPE_STATUS_UPDATE, snapshotOf, withDefaults } from "../../src/domain/model.js";
 import { hashSecret, tokenHash } from "../../src/domain/secrets.js";
 import { StorageError } from "../../src/storage/errors.js";
+import type { GroupCommit } from "../../src/storage/sqlite/group-commit.js";
 import { SQLITE_MIGRATIONS } from "../../src/storage/sqlite/migrations.js";
 import { SqliteStore, sqlitePath } from "../../src/storage/sqlite/sqlite-store.js";
 import type { Store } from "../../src/storage/store.js";
 import { ACME, APP, BASE, T0 } from "../helpers.js";
+import { auditContract } from "./audit-contract.js";
 import { storageContract } from "./contract.js";
 
 let dir: string;
@@ -37,6 +39,7 @@ function fileStore(): Store {
 }
 
 storageContract("sqlite::memory:", async () => new SqliteStore("sqlite::memory:"));
+auditContract("sqlite::memory:", async () => new SqliteStore("sqlite::memory:"));
 
 storageContract("sqlite file", async () => fileStore(), {
   async reopen(store) {
@@ -466,5 +469,67 @@ describe("SqliteStore specifics", () => {
     await store.close();
     await store.close();
     assert.equal(await store.ping(), false);
+  });
+});
+
+describe("SqliteStore: the audit entry shares the change's transaction", () => {
+  test("a group whose COMMIT fails keeps neither the batch nor its entry (and no entry of any call of the group)", async () => {
+    const store = new SqliteStore("sqlite::memory:");
+    try {
+      await store.migrate();
+      await store.upsertTenant({ tenant_key: "aaaaaaaaaaaaaaaa", name: "Acme", api_enabled: true, sensitive_words: [] });
+      await store.upsertUsers("aaaaaaaaaaaaaaaa", [
+        { user_id: "u1", name: "u1", resigned: false, open_ids: {}, union_ids: {}, sync_off: [] },
+      ]);
+      const st = {
+        system_status_id: "7000000000000000001",
+        ...withDefaults({ title: "A", icon_key: "Coffee" as const, priority: 1 }),
+      };
+      const res = await store.createStatus("aaaaaaaaaaaaaaaa", st, T0, 10);
+      assert.ok(res.ok);
+      // The serving connection and its group commit: a deferred foreign key fails at COMMIT.
+      const inner = store as unknown as { db: Database.Database; group: GroupCommit };
+      inner.db.exec(`CREATE TABLE parent (id INTEGER PRIMARY KEY);
+        CREATE TABLE child (id INTEGER PRIMARY KEY, pid INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED)`);
+      const entry = (op: string) => () => ({ at_ms: T0, tenant_key: "aaaaaaaaaaaaaaaa", actor: "app" as const, op });
+      let called = 0;
+      const open = store.openUserStatuses(
+        "aaaaaaaaaaaaaaaa",
+        st.system_status_id,
+        snapshotOf(res.status),
+        [{ user_id: "u1", end_time: T0 / 1000 + 60 }],
+        "cli_aaaaaaaaaaaaaaa1",
+        T0,
+        (rows) => {
+          called++;
+          assert.equal(rows.get("u1")?.[0]?.open, true, "the callback sees the rows written in this transaction");
+          return entry("open")();
+        },
+      );
+      const alone = store.appendAudit(entry("alone")());
+      const orphan = inner.group.write(() => inner.db.prepare("INSERT INTO child (id, pid) VALUES (1, 99)").run());
+      await assert.rejects(open, /FOREIGN KEY constraint failed/);
+      await assert.rejects(alone, /FOREIGN KEY constraint failed/);
+      await assert.rejects(orphan, /FOREIGN KEY constraint failed/);
+      assert.equal(called, 1);
+      assert.deepEqual(await store.userStatuses("aaaaaaaaaaaaaaaa", "u1"), []);
+      assert.deepEqual((await store.listAudit({}, 10)).entries, []);
+      // The next group commits both again.
+      await store.openUserStatuses(
+        "aaaaaaaaaaaaaaaa",
+        st.system_status_id,
+        snapshotOf(res.status),
+        [{ user_id: "u1", end_time: T0 / 1000 + 60 }],
+        "cli_aaaaaaaaaaaaaaa1",
+        T0,
+        entry("open"),
+      );
+      assert.deepEqual(
+        (await store.listAudit({}, 10)).entries.map((e) => e.op),
+        ["open"],
+      );
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -32,6 +32,7 @@ describe("loadConfig", () => {
         logLevel: "info",
         shutdownGraceMs: 5000,
         adminToken: undefined,
+        auditRetentionMs: 30 * 86_400_000,
       },
     );
   });
@@ -62,6 +63,8 @@ describe("loadConfig", () => {
         "debug",
         "--shutdown-grace",
         "2s",
+        "--audit-retention",
+        "12h",
       ],
       {},
       SEED,
@@ -81,6 +84,7 @@ describe("loadConfig", () => {
         logLevel: "debug",
         shutdownGraceMs: 2000,
         adminToken: undefined,
+        auditRetentionMs: 12 * 3_600_000,
       },
     );
   });

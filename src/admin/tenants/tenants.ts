@@ -38,7 +38,7 @@ export const createTenant: AdminOperation = {
   status: 201,
   schema: { body: CreateTenantBody, response: { 201: TenantOut, ...PROBLEM_RESPONSES } },
   async handle({ directory }, req: FastifyRequest<{ Body: CreateTenantBody }>) {
-    const r = await directory.createTenant(req.body);
+    const r = await directory.createTenant(req.body, { op: createTenant.name, log_id: req.id });
     if (isRefusal(r)) throw refusalProblem(r);
     return r;
   },
@@ -66,7 +66,7 @@ export const patchTenant: AdminOperation = {
   tag: "directory",
   schema: { params: TenantKeyParams, body: PatchTenantBody, response: { 200: TenantOut, ...PROBLEM_RESPONSES } },
   async handle({ directory }, req: FastifyRequest<{ Params: TenantKeyParams; Body: PatchTenantBody }>) {
-    const r = await directory.patchTenant(req.params.tenant_key, req.body);
+    const r = await directory.patchTenant(req.params.tenant_key, req.body, { op: patchTenant.name, log_id: req.id });
     if (isRefusal(r)) throw refusalProblem(r);
     return r;
   },

@@ -182,4 +182,26 @@ export const PG_MIGRATIONS: readonly string[] = [
   ALTER TABLE tokens ADD CONSTRAINT tokens_pkey PRIMARY KEY (token_hash);
   CREATE INDEX tokens_app ON tokens (app_id, kind, issued_at);
   `,
+  // 5: the audit log, as on SQLite (migration 5 there): one row per acknowledged change, listed
+  // newest first by (at_ms, id), one index per filter in that order. Written in the change's own
+  // transaction (src/storage/postgres/pg-store.ts says how a batch keeps that to two round trips).
+  `
+  CREATE TABLE audit (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at_ms BIGINT NOT NULL,
+    tenant_key TEXT COLLATE "C" NOT NULL,
+    actor TEXT COLLATE "C" NOT NULL,
+    op TEXT COLLATE "C" NOT NULL,
+    app_id TEXT COLLATE "C",
+    system_status_id TEXT COLLATE "C",
+    log_id TEXT,
+    users TEXT COLLATE "C",
+    results TEXT,
+    change TEXT
+  );
+  CREATE INDEX audit_at ON audit (at_ms, id);
+  CREATE INDEX audit_tenant ON audit (tenant_key, at_ms, id);
+  CREATE INDEX audit_status ON audit (system_status_id, at_ms, id) WHERE system_status_id IS NOT NULL;
+  CREATE INDEX audit_app ON audit (app_id, at_ms, id) WHERE app_id IS NOT NULL;
+  `,
 ];

@@ -18,12 +18,19 @@
  *   over `unnest`), so a batch costs one round trip.
  * - the statements every API call runs (token with its app and tenant, status, id resolution, open,
  *   close) are named prepared statements: parsed and planned once per connection.
+ * - the audit log: a write's entry is inserted in the write's own transaction. A batch is then
+ *   BEGIN, the function, the INSERT and COMMIT; the pool's connections run in pipeline mode, so
+ *   statements whose inputs are known are sent together without waiting for each answer: a close
+ *   (whose entry is known before it runs) is one round trip, an open two (BEGIN with the function;
+ *   then, once the service has computed the per-user results from the rows it returned, the INSERT
+ *   with COMMIT). The results rule stays in the domain; no SQL copy of it.
  * - deadlocks and serialization failures (40P01, 40001) retry the whole transaction a few times.
  *
  * pg's errors never leave this file: everything is a StorageError, with `unavailable` set when the
  * database cannot be reached.
  */
 import pg from "pg";
+import type { AuditEntry, AuditFilter, AuditKey, AuditOf, AuditPage } from "../../domain/audit.js";
 import type {
   App,
   I18nText,
@@ -38,6 +45,15 @@ import type {
   UserStatusRow,
 } from "../../domain/model.js";
 import { namesOf } from "../../domain/model.js";
+import {
+  AUDIT_INSERT_COLUMNS,
+  AUDIT_SCAN_BUDGET,
+  auditColumns,
+  NEWEST_FIRST,
+  pageOf,
+  toAuditRecord,
+  userNeedle,
+} from "../audit-codec.js";
 import { StorageError } from "../errors.js";
 import type {
   ListPage,
@@ -348,6 +364,11 @@ const SQL = {
   insertPrefs: `
     INSERT INTO sync_prefs (tenant_key, user_id, system_status_id, sync_on)
     SELECT $1, t.u, t.s, false FROM unnest($2::text[], $3::text[]) AS t(u, s)`,
+  insertAudit: `INSERT INTO audit (${AUDIT_INSERT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+  /** Oldest first; rows another instance is deleting are skipped, not waited for. */
+  pruneAudit: `
+    DELETE FROM audit WHERE id IN (
+      SELECT id FROM audit WHERE at_ms < $1 ORDER BY at_ms, id LIMIT $2 FOR UPDATE SKIP LOCKED)`,
 } as const;
 
 // ---------------------------------------------------------------------------- the store
@@ -375,7 +396,10 @@ export class PgStore implements Store {
       // The URL's application_name, if any, wins (libpq semantics).
       fallback_application_name: "larkstatus",
       types: TYPES,
-    });
+      // Statements issued without awaiting the previous one are sent at once (see the audit above).
+      // Every other call awaits each statement, so for them nothing changes.
+      pipeline: true,
+    } as pg.PoolConfig);
     // An idle connection dropped by the server (restart, failover) is emitted here; without a
     // listener it would crash the process. The pool discards it; the next call opens a new one.
     this.pool.on("error", () => {});
@@ -474,6 +498,61 @@ export class PgStore implements Store {
     }
   }
 
+  /**
+   * One statement; with `audit`, in a transaction with the entry it makes of the statement's rows
+   * (undefined: no entry, the transaction only commits the statement).
+   */
+  private async statement(
+    what: string,
+    text: string,
+    values: unknown[],
+    audit: ((rows: Row[]) => AuditEntry | undefined) | undefined,
+  ): Promise<Row[]> {
+    if (!audit) return this.query(what, text, values);
+    return this.tx(what, async (c) => {
+      const rows = (await c.query(text, values)).rows as Row[];
+      const entry = audit(rows);
+      if (entry) await c.query(SQL.insertAudit, auditColumns(entry));
+      return rows;
+    });
+  }
+
+  /** Inserts the entry `audit` makes of `result` on `c` (in the caller's transaction); passes `result` through. */
+  private static async audited<R>(c: pg.PoolClient, audit: AuditOf<R> | undefined, result: R): Promise<R> {
+    const entry = audit?.(result);
+    if (entry) await c.query(SQL.insertAudit, auditColumns(entry));
+    return result;
+  }
+
+  /**
+   * A transaction in two flights on one connection (pipeline mode): BEGIN and `first` are sent
+   * together; then `then`, given their rows, names the audit entry (or none), which is sent with
+   * COMMIT. A deadlock or serialization failure retries the whole transaction, calling `then` again.
+   */
+  private async pipelinedTx(what: string, first: Statement[], then: (rows: Row[][]) => AuditEntry | undefined): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const c = await this.client(what);
+      let broken = false;
+      try {
+        // Promise.all: every statement's promise has a handler, whichever fails first.
+        const [, ...results] = await Promise.all([c.query("BEGIN"), ...first.map((st) => c.query(st))]);
+        const entry = then(results.map((r) => r.rows as Row[]));
+        await Promise.all([...(entry ? [c.query(auditStatement(entry))] : []), c.query("COMMIT")]);
+        return;
+      } catch (e) {
+        try {
+          await c.query("ROLLBACK");
+        } catch {
+          broken = true;
+        }
+        if (!broken && attempt < TX_ATTEMPTS && isRetryable(e)) continue;
+        throw this.translate(e, what);
+      } finally {
+        c.release(broken);
+      }
+    }
+  }
+
   // ------------------------------------------------------------------ lifecycle
 
   async migrate(): Promise<void> {
@@ -541,22 +620,24 @@ export class PgStore implements Store {
 
   // ------------------------------------------------------------------ directory
 
-  async upsertTenant(t: Tenant): Promise<void> {
-    await this.query(
+  async upsertTenant(t: Tenant, audit?: AuditOf<void>): Promise<void> {
+    await this.statement(
       `write tenant ${t.tenant_key}`,
       `INSERT INTO tenants (tenant_key, name, api_enabled, sensitive_words) VALUES ($1, $2, $3, $4)
        ON CONFLICT (tenant_key) DO UPDATE SET name = excluded.name, api_enabled = excluded.api_enabled,
          sensitive_words = excluded.sensitive_words`,
       [t.tenant_key, encText(t.name), t.api_enabled, JSON.stringify(t.sensitive_words)],
+      audit && (() => audit(undefined)),
     );
   }
 
-  async insertTenant(t: Tenant): Promise<boolean> {
-    const rows = await this.query(
+  async insertTenant(t: Tenant, audit?: AuditOf<boolean>): Promise<boolean> {
+    const rows = await this.statement(
       `create tenant ${t.tenant_key}`,
       `INSERT INTO tenants (tenant_key, name, api_enabled, sensitive_words) VALUES ($1, $2, $3, $4)
        ON CONFLICT (tenant_key) DO NOTHING RETURNING tenant_key`,
       [t.tenant_key, encText(t.name), t.api_enabled, JSON.stringify(t.sensitive_words)],
+      audit && ((r) => audit(r.length === 1)),
     );
     return rows.length === 1;
   }
@@ -574,8 +655,8 @@ export class PgStore implements Store {
     return rows.map(toTenant);
   }
 
-  async upsertApp(app: App): Promise<void> {
-    await this.query(
+  async upsertApp(app: App, audit?: AuditOf<void>): Promise<void> {
+    await this.statement(
       `write app ${app.app_id}`,
       `INSERT INTO apps (app_id, tenant_key, secret_hash, scopes, enabled, visibility, developer)
        VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -590,6 +671,7 @@ export class PgStore implements Store {
         JSON.stringify(app.visibility),
         app.developer,
       ],
+      audit && (() => audit(undefined)),
     );
   }
 
@@ -598,8 +680,12 @@ export class PgStore implements Store {
     return r ? toApp(r) : undefined;
   }
 
-  async upsertUsers(tenantKey: string, users: UserInput[]): Promise<void> {
-    if (users.length === 0) return;
+  async upsertUsers(tenantKey: string, users: UserInput[], audit?: AuditOf<void>): Promise<void> {
+    if (users.length === 0) {
+      const entry = audit?.(undefined);
+      if (entry) await this.appendAudit(entry);
+      return;
+    }
     // A later entry for the same user replaces an earlier one, as sequential upserts would.
     const last = new Map<string, UserInput>();
     for (const u of users) {
@@ -640,6 +726,7 @@ export class PgStore implements Store {
         await c.query(SQL.deletePrefs, [tenantKey, ids]);
         if (prefs[0].length) await c.query(SQL.insertPrefs, [tenantKey, ...prefs]);
       }
+      await PgStore.audited(c, audit, undefined);
     });
   }
 
@@ -771,7 +858,13 @@ export class PgStore implements Store {
     return conflict ? { ok: false, conflict } : undefined;
   }
 
-  async createStatus(tenantKey: string, status: SystemStatus, nowMs: number, maxLive: number): Promise<StatusWriteResult> {
+  async createStatus(
+    tenantKey: string,
+    status: SystemStatus,
+    nowMs: number,
+    maxLive: number,
+    audit?: AuditOf<StatusWriteResult>,
+  ): Promise<StatusWriteResult> {
     return this.tx(
       `create status ${status.system_status_id}`,
       async (c): Promise<StatusWriteResult> => {
@@ -780,13 +873,18 @@ export class PgStore implements Store {
         if ((r.live as number) >= maxLive) return { ok: false, conflict: "limit" };
         if (r.dup_name) return { ok: false, conflict: "duplicate_name" };
         if (r.dup_priority) return { ok: false, conflict: "duplicate_priority" };
-        return { ok: true, status: toStatus(r) };
+        return PgStore.audited(c, audit, { ok: true, status: toStatus(r) });
       },
       PgStore.recoverConflict,
     );
   }
 
-  async updateStatus(tenantKey: string, status: SystemStatus, nowMs: number): Promise<StatusWriteResult> {
+  async updateStatus(
+    tenantKey: string,
+    status: SystemStatus,
+    nowMs: number,
+    audit?: AuditOf<StatusWriteResult>,
+  ): Promise<StatusWriteResult> {
     return this.tx(
       `update status ${status.system_status_id}`,
       async (c): Promise<StatusWriteResult> => {
@@ -797,17 +895,18 @@ export class PgStore implements Store {
         if (r.system_status_id === null || r.system_status_id === undefined) {
           throw new StorageError(`status ${status.system_status_id} is not live`);
         }
-        return { ok: true, status: toStatus(r) };
+        return PgStore.audited(c, audit, { ok: true, status: toStatus(r) });
       },
       PgStore.recoverConflict,
     );
   }
 
-  async deleteStatus(tenantKey: string, statusId: string, nowMs: number): Promise<boolean> {
+  async deleteStatus(tenantKey: string, statusId: string, nowMs: number, audit?: AuditOf<boolean>): Promise<boolean> {
     return this.tx(`delete status ${statusId}`, async (c) => {
       await c.query(SQL.lockTenant, [tenantKey]);
       const r = (await c.query(SQL.deleteStatus, [tenantKey, statusId, nowMs])).rows[0] as Row;
-      return (r.n as number) > 0;
+      // Nothing deleted, nothing to record.
+      return (r.n as number) > 0 ? PgStore.audited(c, audit, true) : false;
     });
   }
 
@@ -847,42 +946,172 @@ export class PgStore implements Store {
     entries: readonly OpenEntry[],
     appId: string,
     nowMs: number,
+    audit?: AuditOf<Map<string, UserStatusRow[]>>,
   ): Promise<Map<string, UserStatusRow[]> | undefined> {
-    const out = new Map<string, UserStatusRow[]>();
-    if (entries.length === 0) return out;
+    if (entries.length === 0) {
+      const out = new Map<string, UserStatusRow[]>();
+      const entry = audit?.(out);
+      if (entry) await this.appendAudit(entry);
+      return out;
+    }
     // A later entry for the same user wins; the result lists users in order of first appearance.
     const endOf = new Map<string, number>();
     for (const e of entries) endOf.set(e.user_id, e.end_time);
     const users = [...endOf.keys()];
-    for (const u of users) out.set(u, []);
-    const rows = await this.query(
-      `open status ${statusId}`,
-      SQL.openUserStatuses,
-      [
-        tenantKey,
-        statusId,
-        JSON.stringify(snapshot),
-        users,
-        users.map((u) => endOf.get(u)),
-        appId,
-        nowMs,
-        Math.floor(nowMs / 1000),
-      ],
-      "larkstatus_open",
-    );
-    // Every user gets at least its own row back, unless the function refused a status that is not live.
-    if (rows.length === 0) return undefined;
-    for (const r of rows) out.get(r.user_id as string)?.push(toUserStatus(r));
+    const params = [
+      tenantKey,
+      statusId,
+      JSON.stringify(snapshot),
+      users,
+      users.map((u) => endOf.get(u)),
+      appId,
+      nowMs,
+      Math.floor(nowMs / 1000),
+    ];
+    const rowsByUser = (rows: Row[]): Map<string, UserStatusRow[]> => {
+      const out = new Map<string, UserStatusRow[]>();
+      for (const u of users) out.set(u, []);
+      for (const r of rows) out.get(r.user_id as string)?.push(toUserStatus(r));
+      return out;
+    };
+    const what = `open status ${statusId}`;
+    if (!audit) {
+      const rows = await this.query(what, SQL.openUserStatuses, params, "larkstatus_open");
+      // Every user gets at least its own row back, unless the function refused a status that is not live.
+      return rows.length === 0 ? undefined : rowsByUser(rows);
+    }
+    let out: Map<string, UserStatusRow[]> | undefined;
+    await this.pipelinedTx(what, [{ text: SQL.openUserStatuses, values: params, name: "larkstatus_open" }], ([rows]) => {
+      if (!rows || rows.length === 0) {
+        out = undefined;
+        return undefined;
+      }
+      out = rowsByUser(rows);
+      return audit(out);
+    });
     return out;
   }
 
-  async closeUserStatuses(tenantKey: string, statusId: string, userIds: readonly string[], nowMs: number): Promise<void> {
-    if (userIds.length === 0) return;
+  async closeUserStatuses(
+    tenantKey: string,
+    statusId: string,
+    userIds: readonly string[],
+    nowMs: number,
+    audit?: AuditOf<void>,
+  ): Promise<void> {
+    const entry = audit?.(undefined);
+    if (userIds.length === 0) {
+      if (entry) await this.appendAudit(entry);
+      return;
+    }
     const users = [...new Set(userIds)];
-    await this.query(`close status ${statusId}`, SQL.closeUserStatuses, [tenantKey, statusId, users, nowMs], "larkstatus_close");
+    const close: Statement = {
+      text: SQL.closeUserStatuses,
+      values: [tenantKey, statusId, users, nowMs],
+      name: "larkstatus_close",
+    };
+    if (!entry) {
+      await this.query(`close status ${statusId}`, close.text, close.values, close.name);
+      return;
+    }
+    // The entry does not depend on the close: BEGIN, the close, the INSERT and COMMIT go out together.
+    await this.pipelinedTx(`close status ${statusId}`, [close, auditStatement(entry)], () => undefined);
   }
 
   async userStatuses(tenantKey: string, userId: string): Promise<UserStatusRow[]> {
     return (await this.query("read user statuses", SQL.userStatuses, [tenantKey, userId])).map(toUserStatus);
   }
+
+  // ------------------------------------------------------------------ the audit log
+
+  async appendAudit(entry: AuditEntry): Promise<void> {
+    await this.query("write an audit entry", SQL.insertAudit, auditColumns(entry));
+  }
+
+  async listAudit(filter: AuditFilter, limit: number, after?: AuditKey): Promise<AuditPage> {
+    const q = auditQuery(filter, after);
+    const n = q.values.length;
+    const values = [...q.values, limit + 1, AUDIT_SCAN_BUDGET];
+    const [pn, pb] = [`$${n + 1}`, `$${n + 2}`];
+    if (q.scanned === "") {
+      const rows = await this.query(
+        "list the audit log",
+        `SELECT * FROM audit ${q.indexed} ${NEWEST_FIRST} LIMIT ${pn}`,
+        values.slice(0, n + 1),
+      );
+      return pageOf(rows.map(toAuditRecord), limit);
+    }
+    // Filters no index serves: examine at most AUDIT_SCAN_BUDGET entries (in the order of the index
+    // that serves the rest), so one call holds a connection and the database for a bounded time.
+    const rows = await this.query(
+      "list the audit log",
+      `WITH c AS (SELECT id FROM audit ${q.indexed} ${NEWEST_FIRST} LIMIT ${pb})
+       SELECT a.* FROM c JOIN audit a ON a.id = c.id WHERE ${q.scanned} ORDER BY a.at_ms DESC, a.id DESC LIMIT ${pn}`,
+      values,
+    );
+    const page = pageOf(rows.map(toAuditRecord), limit);
+    if (page.next) return page;
+    const [last] = await this.query(
+      "list the audit log",
+      `SELECT at_ms, id FROM audit ${q.indexed} ${NEWEST_FIRST} LIMIT 1 OFFSET $${q.indexedValues + 1}::bigint - 1`,
+      [...q.values.slice(0, q.indexedValues), AUDIT_SCAN_BUDGET],
+    );
+    return last ? { entries: page.entries, next: { at_ms: last.at_ms as number, id: Number(last.id) } } : page;
+  }
+
+  async pruneAudit(beforeMs: number, max: number): Promise<number> {
+    const c = await this.client("prune the audit log");
+    try {
+      return (await c.query(SQL.pruneAudit, [beforeMs, max])).rowCount ?? 0;
+    } catch (e) {
+      throw this.translate(e, "prune the audit log");
+    } finally {
+      c.release();
+    }
+  }
+}
+
+/** A statement to send as is (a name makes it a prepared statement). */
+interface Statement {
+  text: string;
+  values: unknown[];
+  name?: string;
+}
+
+function auditStatement(entry: AuditEntry): Statement {
+  return { text: SQL.insertAudit, values: auditColumns(entry), name: "larkstatus_audit" };
+}
+
+/**
+ * The WHERE clauses of an audit list: `indexed` (what an index of migration 5 serves, in list
+ * order) and `scanned` (checked on each row examined, on the joined alias `a`), with positional
+ * parameters.
+ */
+function auditQuery(
+  f: AuditFilter,
+  after: AuditKey | undefined,
+): { indexed: string; scanned: string; values: unknown[]; indexedValues: number } {
+  const where: string[] = [];
+  const scan: string[] = [];
+  const values: unknown[] = [];
+  const add = (list: string[], sql: (p: string) => string, value: unknown) => {
+    if (value === undefined) return;
+    values.push(value);
+    list.push(sql(`$${values.length}`));
+  };
+  add(where, (p) => `tenant_key = ${p}`, f.tenant_key);
+  add(where, (p) => `system_status_id = ${p}`, f.system_status_id);
+  add(where, (p) => `app_id = ${p}`, f.app_id);
+  add(where, (p) => `at_ms >= ${p}::bigint`, f.since_ms);
+  add(where, (p) => `at_ms <= ${p}::bigint`, f.until_ms);
+  if (after) {
+    values.push(after.at_ms, after.id);
+    where.push(`(at_ms, id) < ($${values.length - 1}::bigint, $${values.length}::bigint)`);
+  }
+  // The indexed clauses' parameters come first ($1..$indexedValues).
+  const indexedValues = values.length;
+  add(scan, (p) => `strpos(a.users, ${p}::text) > 0`, f.user_id === undefined ? undefined : userNeedle(f.user_id));
+  add(scan, (p) => `a.op = ${p}::text`, f.op);
+  add(scan, (p) => `a.actor = ${p}::text`, f.actor);
+  return { indexed: where.length ? `WHERE ${where.join(" AND ")}` : "", scanned: scan.join(" AND "), values, indexedValues };
 }

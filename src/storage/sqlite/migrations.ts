@@ -154,6 +154,30 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   INSERT INTO meta (key, value) SELECT 'scrub_pending', '4' FROM meta WHERE key = 'schema_version'
     ON CONFLICT(key) DO UPDATE SET value = excluded.value;
   `,
+  // 5: the audit log, one row per acknowledged change (never one per user), append-only but for
+  // retention. Listed newest first by (at_ms, id); each index below serves one filter in that
+  // order and takes one entry per call, at its right-hand end. users (the employee ids a batch
+  // named, space-separated) sits before the large results column so a scan for one user reads no
+  // overflow page. AUTOINCREMENT: an id is never reused, even once pruning has emptied the table.
+  `
+  CREATE TABLE audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at_ms INTEGER NOT NULL,
+    tenant_key TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    op TEXT NOT NULL,
+    app_id TEXT,
+    system_status_id TEXT,
+    log_id TEXT,
+    users TEXT,
+    results TEXT,
+    change TEXT
+  );
+  CREATE INDEX audit_at ON audit (at_ms, id);
+  CREATE INDEX audit_tenant ON audit (tenant_key, at_ms, id);
+  CREATE INDEX audit_status ON audit (system_status_id, at_ms, id) WHERE system_status_id IS NOT NULL;
+  CREATE INDEX audit_app ON audit (app_id, at_ms, id) WHERE app_id IS NOT NULL;
+  `,
 ];
 
 /** The SQL function migration 4 hashes existing tokens with: sha256 of the UTF-8 text, lowercase hex. */

@@ -6,6 +6,7 @@
  * any writer.
  */
 import Database from "better-sqlite3";
+import type { AuditEntry, AuditFilter, AuditKey, AuditOf, AuditPage } from "../../domain/audit.js";
 import type {
   App,
   I18nText,
@@ -21,6 +22,15 @@ import type {
 } from "../../domain/model.js";
 import { namesOf } from "../../domain/model.js";
 import { tokenHash } from "../../domain/secrets.js";
+import {
+  AUDIT_INSERT_COLUMNS,
+  AUDIT_SCAN_BUDGET,
+  auditColumns,
+  NEWEST_FIRST,
+  pageOf,
+  toAuditRecord,
+  userNeedle,
+} from "../audit-codec.js";
 import { StorageError } from "../errors.js";
 import type { ListPage, OpenEntry, ResolvedId, StatusWriteResult, Store, TokenOwner, UserInput } from "../store.js";
 import { Checkpointer, FALLBACK_AUTOCHECKPOINT_PAGES } from "./checkpointer.js";
@@ -425,6 +435,8 @@ export class SqliteStore implements Store {
         .prepare("SELECT sync_default FROM statuses WHERE tenant_key = ? AND system_status_id = ? AND deleted_at IS NULL")
         .pluck(),
       anyTenant: db.prepare("SELECT 1 FROM tenants LIMIT 1"),
+      insertAudit: db.prepare(`INSERT INTO audit (${AUDIT_INSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      pruneAudit: db.prepare("DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE at_ms < ? ORDER BY at_ms, id LIMIT ?)"),
       getMeta: db.prepare("SELECT value FROM meta WHERE key = ?"),
       insertMeta: db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING"),
     };
@@ -478,18 +490,19 @@ export class SqliteStore implements Store {
     });
   }
 
-  async upsertTenant(t: Tenant): Promise<void> {
+  async upsertTenant(t: Tenant, audit?: AuditOf<void>): Promise<void> {
     this.clearResolved();
     this.tenants.delete(t.tenant_key);
     return this.group.write(() => {
       this.s.upsertTenant.run(tenantParams(t));
+      this.audited(audit, undefined);
     });
   }
 
-  async insertTenant(t: Tenant): Promise<boolean> {
+  async insertTenant(t: Tenant, audit?: AuditOf<boolean>): Promise<boolean> {
     this.clearResolved();
     this.tenants.delete(t.tenant_key);
-    return this.group.write(() => this.s.insertTenant.run(tenantParams(t)).changes === 1);
+    return this.group.write(() => this.audited(audit, this.s.insertTenant.run(tenantParams(t)).changes === 1));
   }
 
   async getTenant(tenantKey: string): Promise<Tenant | undefined> {
@@ -505,7 +518,7 @@ export class SqliteStore implements Store {
     return this.group.read(() => (this.s.listTenants.all(afterKey, limit) as Row[]).map(toTenant));
   }
 
-  async upsertApp(app: App): Promise<void> {
+  async upsertApp(app: App, audit?: AuditOf<void>): Promise<void> {
     this.clearResolved();
     this.apps.delete(app.app_id);
     return this.group.write(() => {
@@ -515,6 +528,7 @@ export class SqliteStore implements Store {
         enabled: app.enabled ? 1 : 0,
         visibility: JSON.stringify(app.visibility),
       });
+      this.audited(audit, undefined);
     });
   }
 
@@ -527,7 +541,7 @@ export class SqliteStore implements Store {
     });
   }
 
-  async upsertUsers(tenantKey: string, users: UserInput[]): Promise<void> {
+  async upsertUsers(tenantKey: string, users: UserInput[], audit?: AuditOf<void>): Promise<void> {
     this.clearResolved();
     const s = this.s;
     try {
@@ -541,6 +555,7 @@ export class SqliteStore implements Store {
           s.deleteUserPrefs.run(tenantKey, u.user_id);
           for (const id of u.sync_off) s.insertPref.run(tenantKey, u.user_id, id, 0);
         }
+        this.audited(audit, undefined);
       });
     } catch (cause) {
       throw new StorageError(`cannot write users of tenant ${tenantKey}: ${(cause as Error).message}`, { cause });
@@ -687,7 +702,13 @@ export class SqliteStore implements Store {
     for (const name of namesOf(status)) this.s.insertName.run(tenantKey, name, status.system_status_id);
   }
 
-  async createStatus(tenantKey: string, status: SystemStatus, nowMs: number, maxLive: number): Promise<StatusWriteResult> {
+  async createStatus(
+    tenantKey: string,
+    status: SystemStatus,
+    nowMs: number,
+    maxLive: number,
+    audit?: AuditOf<StatusWriteResult>,
+  ): Promise<StatusWriteResult> {
     this.statuses.delete(`${tenantKey}|${status.system_status_id}`);
     const s = this.s;
     return this.group.write((): StatusWriteResult => {
@@ -697,11 +718,20 @@ export class SqliteStore implements Store {
       if (conflict) return { ok: false, conflict };
       s.insertStatus.run(this.statusParams(tenantKey, status, nowMs));
       this.writeNames(tenantKey, status);
-      return { ok: true, status: toStatus(s.getStatus.get(tenantKey, status.system_status_id) as StatusRow) };
+      const res: StatusWriteResult = {
+        ok: true,
+        status: toStatus(s.getStatus.get(tenantKey, status.system_status_id) as StatusRow),
+      };
+      return this.audited(audit, res);
     });
   }
 
-  async updateStatus(tenantKey: string, status: SystemStatus, nowMs: number): Promise<StatusWriteResult> {
+  async updateStatus(
+    tenantKey: string,
+    status: SystemStatus,
+    nowMs: number,
+    audit?: AuditOf<StatusWriteResult>,
+  ): Promise<StatusWriteResult> {
     this.statuses.delete(`${tenantKey}|${status.system_status_id}`);
     const s = this.s;
     return this.group.write((): StatusWriteResult => {
@@ -710,18 +740,22 @@ export class SqliteStore implements Store {
       const res = s.updateStatus.run(this.statusParams(tenantKey, status, nowMs));
       if (res.changes !== 1) throw new StorageError(`status ${status.system_status_id} is not live`);
       this.writeNames(tenantKey, status);
-      return { ok: true, status: toStatus(s.getStatus.get(tenantKey, status.system_status_id) as StatusRow) };
+      const out: StatusWriteResult = {
+        ok: true,
+        status: toStatus(s.getStatus.get(tenantKey, status.system_status_id) as StatusRow),
+      };
+      return this.audited(audit, out);
     });
   }
 
-  async deleteStatus(tenantKey: string, statusId: string, nowMs: number): Promise<boolean> {
+  async deleteStatus(tenantKey: string, statusId: string, nowMs: number, audit?: AuditOf<boolean>): Promise<boolean> {
     this.statuses.delete(`${tenantKey}|${statusId}`);
     const s = this.s;
     return this.group.write(() => {
       const res = s.deleteStatus.run(nowMs, nowMs, tenantKey, statusId);
       if (res.changes === 0) return false;
       s.deleteNames.run(tenantKey, statusId);
-      return true;
+      return this.audited(audit, true);
     });
   }
 
@@ -778,6 +812,7 @@ export class SqliteStore implements Store {
     entries: readonly OpenEntry[],
     appId: string,
     nowMs: number,
+    audit?: AuditOf<Map<string, UserStatusRow[]>>,
   ): Promise<Map<string, UserStatusRow[]> | undefined> {
     const s = this.s;
     const params = {
@@ -837,16 +872,25 @@ export class SqliteStore implements Store {
           },
         ]);
       }
-      return out;
+      // The caller computes the per-user results from these rows (the one rule, in the domain)
+      // and its entry is inserted before this savepoint is released.
+      return this.audited(audit, out);
     });
   }
 
-  async closeUserStatuses(tenantKey: string, statusId: string, userIds: readonly string[], nowMs: number): Promise<void> {
+  async closeUserStatuses(
+    tenantKey: string,
+    statusId: string,
+    userIds: readonly string[],
+    nowMs: number,
+    audit?: AuditOf<void>,
+  ): Promise<void> {
     return this.group.write(() => {
       for (let i = 0; i < userIds.length; i += CHUNK) {
         const chunk = userIds.slice(i, i + CHUNK);
         this.sized("close", chunk.length).run(nowMs, tenantKey, statusId, ...chunk);
       }
+      this.audited(audit, undefined);
     });
   }
 
@@ -855,4 +899,102 @@ export class SqliteStore implements Store {
       (this.s.userStatuses.all(tenantKey, userId) as UserStatusDbRow[]).map((r) => this.toUserStatus(r)),
     );
   }
+
+  // ------------------------------------------------------------------ the audit log
+
+  /**
+   * Inserts the entry `audit` makes of `result` (inside the caller's savepoint: a failure here
+   * rolls the change back with it) and passes `result` through.
+   */
+  private audited<R>(audit: AuditOf<R> | undefined, result: R): R {
+    const entry = audit?.(result);
+    if (entry) this.s.insertAudit.run(...auditColumns(entry));
+    return result;
+  }
+
+  async appendAudit(entry: AuditEntry): Promise<void> {
+    return this.group.write(() => {
+      this.s.insertAudit.run(...auditColumns(entry));
+    });
+  }
+
+  /** Prepared list statements by the shape of their filter. */
+  private readonly auditStatements = new Map<string, Database.Statement>();
+
+  private auditStatement(key: string, sql: () => string): Database.Statement {
+    let st = this.auditStatements.get(key);
+    if (!st) {
+      st = this.db.prepare(sql());
+      this.auditStatements.set(key, st);
+    }
+    return st;
+  }
+
+  async listAudit(filter: AuditFilter, limit: number, after?: AuditKey): Promise<AuditPage> {
+    const q = auditQuery(filter, after);
+    const params = { ...q.params, n: limit + 1, budget: AUDIT_SCAN_BUDGET };
+    return this.group.read((): AuditPage => {
+      if (q.scanned === "") {
+        const rows = this.auditStatement(`i${q.key}`, () => `SELECT * FROM audit ${q.indexed} ${NEWEST_FIRST} LIMIT @n`).all(
+          params,
+        ) as Row[];
+        return pageOf(rows.map(toAuditRecord), limit);
+      }
+      // Filters no index serves: examine at most AUDIT_SCAN_BUDGET entries (in the order of the
+      // index that serves the rest), so one call holds the connection for a bounded time.
+      const rows = this.auditStatement(
+        `s${q.key}`,
+        () =>
+          `SELECT a.* FROM (SELECT id FROM audit ${q.indexed} ${NEWEST_FIRST} LIMIT @budget) c JOIN audit a ON a.id = c.id
+           WHERE ${q.scanned} ORDER BY a.at_ms DESC, a.id DESC LIMIT @n`,
+      ).all(params) as Row[];
+      const page = pageOf(rows.map(toAuditRecord), limit);
+      if (page.next) return page;
+      const last = this.auditStatement(
+        `b${q.key}`,
+        () => `SELECT at_ms, id FROM audit ${q.indexed} ${NEWEST_FIRST} LIMIT 1 OFFSET @budget - 1`,
+      ).get(params) as AuditKey | undefined;
+      return last ? { entries: page.entries, next: { at_ms: last.at_ms, id: last.id } } : page;
+    });
+  }
+
+  async pruneAudit(beforeMs: number, max: number): Promise<number> {
+    return this.group.write(() => this.s.pruneAudit.run(beforeMs, max).changes);
+  }
+}
+
+/**
+ * The WHERE clauses of an audit list: `indexed` (what an index of migration 5 serves, in list
+ * order) and `scanned` (what is checked on each row examined, on the joined alias `a`), with named
+ * parameters and a key naming the shape (for the statement cache).
+ */
+function auditQuery(
+  f: AuditFilter,
+  after: AuditKey | undefined,
+): { indexed: string; scanned: string; params: Record<string, string | number>; key: string } {
+  const where: string[] = [];
+  const scan: string[] = [];
+  const params: Record<string, string | number> = {};
+  let key = "";
+  const add = (list: string[], flag: string, sql: string, name: string, value: string | number | undefined) => {
+    if (value === undefined) return;
+    list.push(sql);
+    params[name] = value;
+    key += flag;
+  };
+  add(where, "t", "tenant_key = @tenant_key", "tenant_key", f.tenant_key);
+  add(where, "s", "system_status_id = @system_status_id", "system_status_id", f.system_status_id);
+  add(where, "p", "app_id = @app_id", "app_id", f.app_id);
+  add(where, "a", "at_ms >= @since_ms", "since_ms", f.since_ms);
+  add(where, "z", "at_ms <= @until_ms", "until_ms", f.until_ms);
+  if (after) {
+    where.push("(at_ms, id) < (@after_at, @after_id)");
+    params.after_at = after.at_ms;
+    params.after_id = after.id;
+    key += "c";
+  }
+  add(scan, "u", "instr(a.users, @needle) > 0", "needle", f.user_id === undefined ? undefined : userNeedle(f.user_id));
+  add(scan, "o", "a.op = @op", "op", f.op);
+  add(scan, "r", "a.actor = @actor", "actor", f.actor);
+  return { indexed: where.length ? `WHERE ${where.join(" AND ")}` : "", scanned: scan.join(" AND "), params, key };
 }

@@ -1,9 +1,12 @@
 /** What one admin operation declares: route, schemas and a thin handler (the vendor surface's pattern). */
 import type { FastifyReply, FastifyRequest, FastifySchema, HTTPMethods } from "fastify";
 import type { Directory } from "../domain/directory.js";
+import type { UserState } from "../domain/user-state.js";
 
 export interface AdminContext {
   directory: Directory;
+  /** What users show, and their sync toggles. */
+  state: UserState;
 }
 
 export interface AdminOperation {

@@ -4,7 +4,7 @@
  * (src/seed/schema.ts), so the admin API and the seed loader validate with the same rules.
  */
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
-import { TenantFields } from "../seed/schema.js";
+import { TenantFields, UserFields } from "../seed/schema.js";
 
 /** RFC 9457 problem details, as every admin error answers. */
 export const Problem = Type.Object(
@@ -69,6 +69,125 @@ export const PatchTenantBody = Type.Object(
   { additionalProperties: false, minProperties: 1 },
 );
 export type PatchTenantBody = Static<typeof PatchTenantBody>;
+
+// ---------------------------------------------------------------------------- state: what users show
+
+const StatusId = Type.String({ pattern: "^[0-9]{19}$", description: "19-digit decimal id" });
+const EndTime = Type.String({ description: "the vendor's end_time: Unix seconds, as a string" });
+const EndAt = Type.String({ description: "end_time as ISO 8601" });
+const OpenedBy = Type.String({ description: "the app that opened the row last" });
+const OpenedAtMs = Type.Integer({
+  description: "when the row's snapshot was taken (Unix ms): its first open since it last closed or expired",
+});
+
+export const UserParams = Type.Object({
+  tenant_key: TenantKeyParams.properties.tenant_key,
+  user_id: UserFields.user_id,
+});
+export type UserParams = Static<typeof UserParams>;
+
+export const SyncParams = Type.Object({
+  tenant_key: TenantKeyParams.properties.tenant_key,
+  user_id: UserFields.user_id,
+  system_status_id: StatusId,
+});
+export type SyncParams = Static<typeof SyncParams>;
+
+export const SyncBody = Type.Object(
+  { on: Type.Boolean({ description: 'the user\'s "auto open" toggle of this status' }) },
+  { additionalProperties: false },
+);
+export type SyncBody = Static<typeof SyncBody>;
+
+const I18nText = Type.Object({
+  zh_cn: Type.Optional(Type.String()),
+  en_us: Type.Optional(Type.String()),
+  ja_jp: Type.Optional(Type.String()),
+});
+
+export const ShownOut = Type.Object(
+  {
+    system_status_id: Type.String(),
+    title: Type.String(),
+    i18n_title: I18nText,
+    icon_key: Type.String(),
+    color: Type.String(),
+    priority: Type.Integer(),
+    end_time: EndTime,
+    end_at: EndAt,
+    opened_by_app_id: OpenedBy,
+    opened_at_ms: OpenedAtMs,
+  },
+  { description: "what the profile shows: the snapshot the status was opened with" },
+);
+
+export const UserStatusViewOut = Type.Object({
+  tenant_key: Type.String(),
+  user_id: Type.String(),
+  name: Type.String(),
+  resigned: Type.Boolean(),
+  now_ms: Type.Integer({ description: "the server clock's time the view describes" }),
+  // OpenAPI 3.0 has no null type: `nullable` says it (and the serializer honours it).
+  shown: Type.Unsafe<Static<typeof ShownOut> | null>({
+    ...ShownOut,
+    nullable: true,
+    description: "what the profile shows now (the effective-status rule), or null",
+  }),
+  statuses: Type.Array(
+    Type.Object({
+      system_status_id: Type.String(),
+      title: Type.String({ description: "the snapshot's title" }),
+      open: Type.Boolean(),
+      expired: Type.Boolean({ description: "end_time ≤ now: shows nothing, whatever open says" }),
+      sync_on: Type.Boolean({ description: "the user's toggle, else the status's is_open_by_default" }),
+      shown: Type.Boolean({ description: "the row the profile shows" }),
+      end_time: EndTime,
+      end_at: EndAt,
+      opened_by_app_id: OpenedBy,
+      opened_at_ms: OpenedAtMs,
+    }),
+    { description: "every status the user has a row for, by system_status_id" },
+  ),
+  sync: Type.Array(
+    Type.Object({
+      system_status_id: Type.String(),
+      title: Type.String(),
+      on: Type.Boolean(),
+      set_by_user: Type.Boolean({ description: "false: the status's is_open_by_default" }),
+    }),
+    { description: 'the user\'s "auto open" toggle of every live status of the tenant, by priority' },
+  ),
+});
+
+export const StatusUsersParams = Type.Object({
+  tenant_key: TenantKeyParams.properties.tenant_key,
+  system_status_id: StatusId,
+});
+export type StatusUsersParams = Static<typeof StatusUsersParams>;
+
+export const StatusUsersQuery = Type.Object(
+  {
+    ...ListQuery.properties,
+    shown: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description: "true: only the users whose profile shows it now (a page may then hold fewer than limit)",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type StatusUsersQuery = Static<typeof StatusUsersQuery>;
+
+export const StatusUserOut = Type.Object({
+  user_id: Type.String(),
+  end_time: EndTime,
+  end_at: EndAt,
+  sync_on: Type.Boolean(),
+  shown: Type.Boolean({ description: "the user's profile shows this status now" }),
+  opened_by_app_id: OpenedBy,
+  opened_at_ms: OpenedAtMs,
+});
 
 /** The error answers every admin operation may give. */
 export const PROBLEM_RESPONSES = {

@@ -47,6 +47,16 @@ export interface ListPage {
   has_more: boolean;
 }
 
+/** Why `setSyncPref` wrote nothing. */
+export type SyncPrefRefusal = "unknown_user" | "unknown_status";
+
+/** A user who has a status open, with every row of that user (what the effective-status rule reads). */
+export interface StatusHolder {
+  user_id: string;
+  /** All of the user's rows, the held status's among them, by system_status_id. */
+  rows: UserStatusRow[];
+}
+
 /** A user as the seed loader writes it. */
 export interface UserInput {
   user_id: string;
@@ -144,4 +154,23 @@ export interface Store {
   closeUserStatuses(tenantKey: string, statusId: string, userIds: readonly string[], nowMs: number): Promise<void>;
   /** Every row of one user (for the effective status and, later, the admin API). */
   userStatuses(tenantKey: string, userId: string): Promise<UserStatusRow[]>;
+
+  // --- what users show (the admin API's State) ---
+  /** A user of the tenant. */
+  getUser(tenantKey: string, userId: string): Promise<User | undefined>;
+  /** The "auto open" toggles a user set explicitly, by status id (statuses without one use their default). */
+  userSyncPrefs(tenantKey: string, userId: string): Promise<Map<string, boolean>>;
+  /**
+   * Sets one user's "auto open" toggle for one status, in one transaction that first checks the
+   * user exists and the status is a live status of the tenant; refused (nothing written) otherwise.
+   * The choice is stored as given, so it outlives a later change of the status's default.
+   */
+  setSyncPref(tenantKey: string, userId: string, statusId: string, on: boolean): Promise<"ok" | SyncPrefRefusal>;
+  /**
+   * The users whose row of `statusId` is open and unexpired at `nowS` (end_time > nowS), by
+   * user_id (byte order) after `afterUserId` when given, at most `limit`, each with all its rows,
+   * read together. Pages through an index on (tenant, status, user): a status open for 100,000
+   * users costs one short range read per page.
+   */
+  statusHolders(tenantKey: string, statusId: string, nowS: number, limit: number, afterUserId?: string): Promise<StatusHolder[]>;
 }

@@ -1042,6 +1042,131 @@ export function storageContract(name: string, makeStore: () => Promise<Store>, h
       );
     });
 
+    // ------------------------------------------------------------ what users show (admin API, State)
+
+    describe("getUser, sync toggles and statusHolders", () => {
+      const setup = async (store: Store) => {
+        const a = created(await store.createStatus(TA, status(1, "A", 1), T0, 10));
+        const b = created(await store.createStatus(TA, status(2, "B", 2, { is_open_by_default: false }), T0, 10));
+        return { a, b };
+      };
+
+      test(
+        "getUser: the tenant's user with its fields; another tenant's or an unknown id is undefined",
+        withStore(async (store) => {
+          assert.deepEqual(await store.getUser(TA, "u2"), { tenant_key: TA, user_id: "u2", name: "Bo Chen", resigned: true });
+          assert.deepEqual(await store.getUser(TB, "u1"), { tenant_key: TB, user_id: "u1", name: "Other Ann", resigned: false });
+          assert.equal(await store.getUser(TB, "u2"), undefined);
+          assert.equal(await store.getUser(TA, "nobody"), undefined);
+        }),
+      );
+
+      test(
+        "setSyncPref stores the choice; reads and the next open see it at once; it outlives a change of the default",
+        withStore(async (store) => {
+          const { a, b } = await setup(store);
+          assert.deepEqual(await store.userSyncPrefs(TA, "u1"), new Map());
+          assert.equal(await store.setSyncPref(TA, "u1", ID(1), false), "ok");
+          assert.deepEqual(await store.userSyncPrefs(TA, "u1"), new Map([[ID(1), false]]));
+          // The user has no other row: the open's own result must still read the toggle.
+          const opened = await openOk(store, TA, ID(1), snapshotOf(a), [{ user_id: "u1", end_time: T0_S + 60 }], A1, T0);
+          assert.equal(rowOf(opened.get("u1"), ID(1)).sync_on, false);
+          assert.equal(rowOf(await store.userStatuses(TA, "u1"), ID(1)).sync_on, false);
+          // Flipped back on: the same row reads on, with no new open.
+          assert.equal(await store.setSyncPref(TA, "u1", ID(1), true), "ok");
+          assert.equal(rowOf(await store.userStatuses(TA, "u1"), ID(1)).sync_on, true);
+          assert.deepEqual(await store.userSyncPrefs(TA, "u1"), new Map([[ID(1), true]]));
+          // An explicit "on" for a status whose default is off stays on when the default changes.
+          assert.equal(await store.setSyncPref(TA, "u1", ID(2), true), "ok");
+          const opened2 = await openOk(store, TA, ID(2), snapshotOf(b), [{ user_id: "u1", end_time: T0_S + 60 }], A1, T0);
+          assert.equal(rowOf(opened2.get("u1"), ID(2)).sync_on, true, "the user's on beats the default off");
+          created(await store.updateStatus(TA, status(2, "B", 2, { is_open_by_default: false, color: "RED" }), T0 + 1));
+          assert.equal(rowOf(await store.userStatuses(TA, "u1"), ID(2)).sync_on, true);
+          // Scoped to the user and the tenant.
+          assert.deepEqual(await store.userSyncPrefs(TB, "u1"), new Map());
+          assert.deepEqual(await store.userSyncPrefs(TA, "u2"), new Map());
+        }),
+      );
+
+      test(
+        "setSyncPref refuses an unknown user, an unknown, deleted or other tenant's status, writing nothing",
+        withStore(async (store) => {
+          await setup(store);
+          assert.equal(await store.setSyncPref(TA, "nobody", ID(1), false), "unknown_user");
+          assert.equal(await store.setSyncPref(TA, "u1", ID(99), false), "unknown_status");
+          assert.equal(await store.setSyncPref(TB, "u1", ID(1), false), "unknown_status", "TA's status is not TB's");
+          assert.equal(await store.deleteStatus(TA, ID(2), T0 + 1), true);
+          assert.equal(await store.setSyncPref(TA, "u1", ID(2), true), "unknown_status", "a deleted status");
+          assert.deepEqual(await store.userSyncPrefs(TA, "nobody"), new Map());
+          assert.deepEqual(await store.userSyncPrefs(TA, "u1"), new Map());
+          assert.deepEqual(await store.userSyncPrefs(TB, "u1"), new Map());
+        }),
+      );
+
+      test(
+        "statusHolders: open and unexpired rows only, by user_id, each user with all its rows",
+        withStore(async (store) => {
+          const { a, b } = await setup(store);
+          const users = ["h05", "h01", "h04", "h02", "h03", "h06"];
+          await store.upsertUsers(
+            TA,
+            users.map((u) => userInput(TA, u, `User ${u}`, [appA1])),
+          );
+          await openOk(
+            store,
+            TA,
+            ID(1),
+            snapshotOf(a),
+            users.map((u) => ({ user_id: u, end_time: u === "h04" ? T0_S + 10 : T0_S + 3600 })),
+            A1,
+            T0,
+          );
+          await openOk(store, TA, ID(2), snapshotOf(b), [{ user_id: "h02", end_time: T0_S + 7200 }], A2, T0 + 5);
+          await store.closeUserStatuses(TA, ID(1), ["h03"], T0 + 1);
+          // h06 turned auto-open off: it still has the status open (and is listed).
+          assert.equal(await store.setSyncPref(TA, "h06", ID(1), false), "ok");
+
+          const nowS = T0_S + 10; // h04's end_time == now: expired
+          const all = await store.statusHolders(TA, ID(1), nowS, 100);
+          assert.deepEqual(
+            all.map((h) => h.user_id),
+            ["h01", "h02", "h05", "h06"],
+          );
+          const h02 = all[1];
+          assert.deepEqual(
+            h02?.rows.map((r) => [r.system_status_id, r.open, r.end_time, r.opened_by]),
+            [
+              [ID(1), true, T0_S + 3600, A1],
+              [ID(2), true, T0_S + 7200, A2],
+            ],
+          );
+          assert.deepEqual(
+            h02?.rows,
+            await store
+              .userStatuses(TA, "h02")
+              .then((r) => [...r].sort((x, y) => (x.system_status_id < y.system_status_id ? -1 : 1))),
+          );
+          assert.equal(all[3]?.rows[0]?.sync_on, false, "h06's toggle is resolved in its rows");
+          // Pages: a limit and an after-key give the same users in the same order.
+          const first = await store.statusHolders(TA, ID(1), nowS, 2);
+          const rest = await store.statusHolders(TA, ID(1), nowS, 2, first[first.length - 1]?.user_id);
+          assert.deepEqual(
+            [...first, ...rest].map((h) => h.user_id),
+            ["h01", "h02", "h05", "h06"],
+          );
+          assert.deepEqual(await store.statusHolders(TA, ID(1), nowS, 2, "h06"), []);
+          // Later, everything has expired; status 2 has its one holder until then.
+          assert.deepEqual(await store.statusHolders(TA, ID(1), T0_S + 3600, 100), []);
+          assert.deepEqual(
+            (await store.statusHolders(TA, ID(2), T0_S + 3600, 100)).map((h) => h.user_id),
+            ["h02"],
+          );
+          assert.deepEqual(await store.statusHolders(TA, ID(99), nowS, 100), []);
+          assert.deepEqual(await store.statusHolders(TB, ID(1), T0_S, 100), [], "tenant-scoped");
+        }),
+      );
+    });
+
     // ------------------------------------------------------------ scale and durability
 
     test(

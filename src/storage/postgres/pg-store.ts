@@ -44,8 +44,10 @@ import type {
   OpenEntry,
   ResolvedId,
   StatusConflict,
+  StatusHolder,
   StatusWriteResult,
   Store,
+  SyncPrefRefusal,
   TokenOwner,
   UserInput,
 } from "../store.js";
@@ -332,6 +334,23 @@ const SQL = {
     LEFT JOIN sync_prefs sp ON sp.tenant_key = us.tenant_key AND sp.user_id = us.user_id AND sp.system_status_id = us.system_status_id
     WHERE us.tenant_key = $1 AND us.user_id = $2
     ORDER BY us.system_status_id`,
+  /**
+   * The users with `$2` open and unexpired at `$3`, after `$4`, at most `$5` (a range of
+   * user_statuses_status_user, migration 5), each with all its rows, in one statement.
+   */
+  statusHolders: `
+    WITH h AS (
+      SELECT x.user_id FROM user_statuses x
+      WHERE x.tenant_key = $1 AND x.system_status_id = $2 AND x.user_id > $4 AND x.open AND x.end_time > $3::bigint
+      ORDER BY x.user_id LIMIT $5
+    )
+    SELECT us.user_id, us.system_status_id, us.open, us.end_time, us.snapshot, us.opened_by, us.opened_at,
+           COALESCE(sp.sync_on, s.sync_default, true) AS sync_on
+    FROM h
+    JOIN user_statuses us ON us.tenant_key = $1 AND us.user_id = h.user_id
+    LEFT JOIN statuses s ON s.system_status_id = us.system_status_id
+    LEFT JOIN sync_prefs sp ON sp.tenant_key = us.tenant_key AND sp.user_id = us.user_id AND sp.system_status_id = us.system_status_id
+    ORDER BY us.user_id, us.system_status_id`,
   upsertUsers: `
     INSERT INTO users (tenant_key, user_id, name, resigned)
     SELECT $1, t.u, t.n, t.r FROM unnest($2::text[], $3::text[], $4::boolean[]) AS t(u, n, r) ORDER BY t.u COLLATE "C"
@@ -884,5 +903,72 @@ export class PgStore implements Store {
 
   async userStatuses(tenantKey: string, userId: string): Promise<UserStatusRow[]> {
     return (await this.query("read user statuses", SQL.userStatuses, [tenantKey, userId])).map(toUserStatus);
+  }
+
+  // ------------------------------------------------------------------ what users show
+
+  async getUser(tenantKey: string, userId: string): Promise<User | undefined> {
+    const [r] = await this.query(
+      "read a user",
+      "SELECT tenant_key, user_id, name, resigned FROM users WHERE tenant_key = $1 AND user_id = $2",
+      [tenantKey, userId],
+    );
+    return r ? toUser(r) : undefined;
+  }
+
+  async userSyncPrefs(tenantKey: string, userId: string): Promise<Map<string, boolean>> {
+    const rows = await this.query(
+      "read sync toggles",
+      "SELECT system_status_id, sync_on FROM sync_prefs WHERE tenant_key = $1 AND user_id = $2",
+      [tenantKey, userId],
+    );
+    return new Map(rows.map((r) => [r.system_status_id as string, r.sync_on as boolean]));
+  }
+
+  async setSyncPref(tenantKey: string, userId: string, statusId: string, on: boolean): Promise<"ok" | SyncPrefRefusal> {
+    return this.tx(`set a sync toggle of ${userId}`, async (c): Promise<"ok" | SyncPrefRefusal> => {
+      // The locks an open takes, in its order (the status shared, then the user's row): a toggle and
+      // an open of the same user serialize, so the open's result reflects the toggle or precedes it;
+      // a delete of the status in flight is waited for, then seen.
+      const live = await c.query(
+        "SELECT 1 FROM statuses WHERE tenant_key = $1 AND system_status_id = $2 AND deleted_at IS NULL FOR SHARE",
+        [tenantKey, statusId],
+      );
+      const user = await c.query("SELECT 1 FROM users WHERE tenant_key = $1 AND user_id = $2 FOR NO KEY UPDATE", [
+        tenantKey,
+        userId,
+      ]);
+      if (user.rowCount === 0) return "unknown_user";
+      if (live.rowCount === 0) return "unknown_status";
+      await c.query(
+        `INSERT INTO sync_prefs (tenant_key, user_id, system_status_id, sync_on) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (tenant_key, user_id, system_status_id) DO UPDATE SET sync_on = excluded.sync_on`,
+        [tenantKey, userId, statusId, on],
+      );
+      return "ok";
+    });
+  }
+
+  async statusHolders(
+    tenantKey: string,
+    statusId: string,
+    nowS: number,
+    limit: number,
+    afterUserId = "",
+  ): Promise<StatusHolder[]> {
+    const rows = await this.query("read the users of a status", SQL.statusHolders, [
+      tenantKey,
+      statusId,
+      nowS,
+      afterUserId,
+      limit,
+    ]);
+    const out: StatusHolder[] = [];
+    for (const r of rows) {
+      const last = out[out.length - 1];
+      if (last && last.user_id === r.user_id) last.rows.push(toUserStatus(r));
+      else out.push({ user_id: r.user_id as string, rows: [toUserStatus(r)] });
+    }
+    return out;
   }
 }

@@ -154,6 +154,13 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   INSERT INTO meta (key, value) SELECT 'scrub_pending', '4' FROM meta WHERE key = 'schema_version'
     ON CONFLICT(key) DO UPDATE SET value = excluded.value;
   `,
+  // 5: the users who have a status open, page by page (the admin API's status users): a range of
+  // this index per page instead of a scan of the tenant's rows. Its columns never change once a row
+  // exists (open, close and expiry update other columns), so only a user's first open of a status
+  // writes it.
+  `
+  CREATE INDEX user_statuses_status_user ON user_statuses (tenant_key, system_status_id, user_id);
+  `,
 ];
 
 /** The SQL function migration 4 hashes existing tokens with: sha256 of the UTF-8 text, lowercase hex. */

@@ -22,7 +22,17 @@ import type {
 import { namesOf } from "../../domain/model.js";
 import { tokenHash } from "../../domain/secrets.js";
 import { StorageError } from "../errors.js";
-import type { ListPage, OpenEntry, ResolvedId, StatusWriteResult, Store, TokenOwner, UserInput } from "../store.js";
+import type {
+  ListPage,
+  OpenEntry,
+  ResolvedId,
+  StatusHolder,
+  StatusWriteResult,
+  Store,
+  SyncPrefRefusal,
+  TokenOwner,
+  UserInput,
+} from "../store.js";
 import { Checkpointer, FALLBACK_AUTOCHECKPOINT_PAGES } from "./checkpointer.js";
 import { DatabaseLock, prepareDatabaseFile } from "./files.js";
 import { GroupCommit } from "./group-commit.js";
@@ -423,6 +433,18 @@ export class SqliteStore implements Store {
       /** The status's default sync toggle (0/1) if it is live, else undefined. */
       liveSyncDefault: db
         .prepare("SELECT sync_default FROM statuses WHERE tenant_key = ? AND system_status_id = ? AND deleted_at IS NULL")
+        .pluck(),
+      getUser: db.prepare("SELECT tenant_key, user_id, name, resigned FROM users WHERE tenant_key = ? AND user_id = ?"),
+      userPrefs: db.prepare("SELECT system_status_id, sync_on FROM sync_prefs WHERE tenant_key = ? AND user_id = ?").raw(true),
+      // A range of user_statuses_status_user (migration 5), in user order. Named: without statistics
+      // the planner prefers the primary key (tenant, user), whose user order also fits ORDER BY, and
+      // would walk every row of the tenant to find one status's.
+      holderIds: db
+        .prepare(
+          `SELECT user_id FROM user_statuses INDEXED BY user_statuses_status_user
+           WHERE tenant_key = ? AND system_status_id = ? AND user_id > ? AND open = 1 AND end_time > ?
+           ORDER BY user_id LIMIT ?`,
+        )
         .pluck(),
       anyTenant: db.prepare("SELECT 1 FROM tenants LIMIT 1"),
       getMeta: db.prepare("SELECT value FROM meta WHERE key = ?"),
@@ -855,4 +877,57 @@ export class SqliteStore implements Store {
       (this.s.userStatuses.all(tenantKey, userId) as UserStatusDbRow[]).map((r) => this.toUserStatus(r)),
     );
   }
+
+  async getUser(tenantKey: string, userId: string): Promise<User | undefined> {
+    return this.group.read(() => {
+      const r = this.s.getUser.get(tenantKey, userId) as Row | undefined;
+      return r
+        ? { tenant_key: r.tenant_key as string, user_id: r.user_id as string, name: r.name as string, resigned: r.resigned === 1 }
+        : undefined;
+    });
+  }
+
+  async userSyncPrefs(tenantKey: string, userId: string): Promise<Map<string, boolean>> {
+    return this.group.read(
+      () => new Map((this.s.userPrefs.all(tenantKey, userId) as Array<[string, number]>).map(([id, on]) => [id, on === 1])),
+    );
+  }
+
+  async setSyncPref(tenantKey: string, userId: string, statusId: string, on: boolean): Promise<"ok" | SyncPrefRefusal> {
+    // No cache holds a toggle: opens read sync_prefs by SQL (usersWithMore, USER_STATUS_ROWS), and
+    // resolved ids and records do not depend on it, so there is nothing to evict.
+    const s = this.s;
+    return this.group.write((): "ok" | SyncPrefRefusal => {
+      if (s.getUser.get(tenantKey, userId) === undefined) return "unknown_user";
+      if (s.liveSyncDefault.get(tenantKey, statusId) === undefined) return "unknown_status";
+      s.insertPref.run(tenantKey, userId, statusId, on ? 1 : 0);
+      return "ok";
+    });
+  }
+
+  async statusHolders(
+    tenantKey: string,
+    statusId: string,
+    nowS: number,
+    limit: number,
+    afterUserId = "",
+  ): Promise<StatusHolder[]> {
+    return this.group.read(() => {
+      const ids = this.s.holderIds.all(tenantKey, statusId, afterUserId, nowS, limit) as string[];
+      if (ids.length === 0) return [];
+      const byUser = new Map<string, UserStatusRow[]>(ids.map((u) => [u, []]));
+      for (const r of this.s.manyUserStatuses.all(tenantKey, JSON.stringify(ids)) as UserStatusDbRow[]) {
+        byUser.get(r.user_id)?.push(this.toUserStatus(r));
+      }
+      return ids.map((u) => ({
+        user_id: u,
+        rows: (byUser.get(u) as UserStatusRow[]).sort((a, b) => compareBytes(a.system_status_id, b.system_status_id)),
+      }));
+    });
+  }
+}
+
+/** Byte order of two ASCII keys (ids), as the indexes order them. */
+function compareBytes(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -458,6 +458,7 @@ describe("state: errors", () => {
     ["limit=0", "limit"],
     ["limit=501", "limit"],
     ["cursor=nope", "cursor"],
+    [`cursor=${Buffer.from("[5]").toString("base64url")}`, "cursor"],
     ["user_id=u001", "user_id"],
   ];
   for (const [query, field] of badQueries) {

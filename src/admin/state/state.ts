@@ -3,6 +3,7 @@ import type { FastifyRequest } from "fastify";
 import { isRefusal } from "../../domain/directory.js";
 import { decodeCursor, encodeCursor } from "../cursor.js";
 import type { AdminOperation } from "../operation.js";
+import { invalidInput } from "../problems.js";
 import { refusalProblem } from "../refusal.js";
 import {
   ListOf,
@@ -61,9 +62,10 @@ export const listStatusUsers: AdminOperation = {
   async handle({ state }, req: FastifyRequest<{ Params: StatusUsersParams; Querystring: StatusUsersQuery }>) {
     const limit = req.query.limit ?? 100;
     const after = decodeCursor(req.query.cursor, 1)?.[0];
+    if (typeof after === "number") throw invalidInput("cursor", "is not a cursor this list gave out");
     const r = await state.statusUsers(req.params.tenant_key, req.params.system_status_id, {
       limit,
-      afterUserId: typeof after === "string" ? after : undefined,
+      afterUserId: after,
       shownOnly: req.query.shown === true,
     });
     if (isRefusal(r)) throw refusalProblem(r);

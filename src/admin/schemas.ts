@@ -4,7 +4,7 @@
  * (src/seed/schema.ts), so the admin API and the seed loader validate with the same rules.
  */
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
-import { TenantFields, UserFields } from "../seed/schema.js";
+import { AppFields, TenantFields, UserFields } from "../seed/schema.js";
 
 /** RFC 9457 problem details, as every admin error answers. */
 export const Problem = Type.Object(
@@ -189,6 +189,85 @@ export const StatusUserOut = Type.Object({
   opened_at_ms: OpenedAtMs,
 });
 
+// ---------------------------------------------------------------- apps
+
+export const AppOut = Type.Object({
+  app_id: Type.String(),
+  tenant_key: Type.String(),
+  scopes: Type.Array(Type.String()),
+  visibility: AppFields.visibility,
+  enabled: Type.Boolean(),
+  developer: Type.String(),
+});
+
+export const AppWithSecretOut = Type.Object({
+  ...AppOut.properties,
+  app_secret: Type.String({ description: "shown only in this answer: only a hash of it is stored" }),
+});
+
+export const AppIdParams = Type.Object({ app_id: Type.String({ description: "cli_ + 16 hex" }) });
+export type AppIdParams = Static<typeof AppIdParams>;
+
+export const AppListQuery = Type.Object(
+  { ...ListQuery.properties, tenant_key: Type.Optional(Type.String({ description: "only this tenant's apps" })) },
+  { additionalProperties: false },
+);
+export type AppListQuery = Static<typeof AppListQuery>;
+
+export const CreateAppBody = Type.Object(
+  {
+    app_id: Type.Optional(AppFields.app_id),
+    scopes: AppFields.scopes,
+    visibility: Type.Optional(AppFields.visibility),
+    developer: Type.Optional(AppFields.developer),
+    enabled: Type.Optional(AppFields.enabled),
+  },
+  { additionalProperties: false },
+);
+export type CreateAppBody = Static<typeof CreateAppBody>;
+
+export const PatchAppBody = Type.Object(
+  {
+    enabled: Type.Optional(AppFields.enabled),
+    scopes: Type.Optional(AppFields.scopes),
+    visibility: Type.Optional(AppFields.visibility),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type PatchAppBody = Static<typeof PatchAppBody>;
+
+// ---------------------------------------------------------------- users
+
+/** A map of ids, e.g. app_id → open_id (plain additionalProperties: OpenAPI 3.0 has no patternProperties). */
+const IdMap = (description: string) => Type.Object({}, { additionalProperties: Type.String(), description });
+
+export const UserOut = Type.Object({
+  tenant_key: Type.String(),
+  user_id: Type.String(),
+  name: Type.String(),
+  resigned: Type.Boolean(),
+  open_ids: IdMap("open_id per app_id"),
+  union_ids: IdMap("union_id per developer"),
+});
+
+export const PutUserBody = Type.Object(
+  { name: UserFields.name, resigned: Type.Optional(UserFields.resigned) },
+  { additionalProperties: false },
+);
+export type PutUserBody = Static<typeof PutUserBody>;
+
+/** One line of an import: the fields of PUT .../users/{user_id}, plus the user_id. */
+export const ImportUserLine = Type.Object(
+  { user_id: UserFields.user_id, name: UserFields.name, resigned: Type.Optional(UserFields.resigned) },
+  { additionalProperties: false, description: "one line of the NDJSON body (one JSON object a line)" },
+);
+export type ImportUserLine = Static<typeof ImportUserLine>;
+
+export const ImportCountsOut = Type.Object({
+  created: Type.Integer({ description: "users that did not exist" }),
+  updated: Type.Integer({ description: "users that existed (their ids are kept)" }),
+});
+
 /** The error answers every admin operation may give. */
 export const PROBLEM_RESPONSES = {
   400: Problem,
@@ -197,3 +276,6 @@ export const PROBLEM_RESPONSES = {
   409: Problem,
   503: Problem,
 } as const;
+
+/** The error answers of an upload, besides those of every operation. */
+export const UPLOAD_PROBLEM_RESPONSES = { ...PROBLEM_RESPONSES, 413: Problem, 415: Problem } as const;

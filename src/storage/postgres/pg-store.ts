@@ -40,8 +40,14 @@ import type {
 import { namesOf } from "../../domain/model.js";
 import { StorageError } from "../errors.js";
 import type {
+  AppPatch,
+  CreateAppResult,
+  DirectoryUser,
+  DirectoryUserInput,
+  ImportCounts,
   ListPage,
   OpenEntry,
+  PutUserResult,
   ResolvedId,
   StatusConflict,
   StatusHolder,
@@ -51,6 +57,7 @@ import type {
   TokenOwner,
   UserInput,
 } from "../store.js";
+import { DIRECTORY_SQL as DIR } from "./directory.js";
 import { PG_MIGRATIONS } from "./migrations.js";
 
 export interface PgStoreOptions {
@@ -617,6 +624,120 @@ export class PgStore implements Store {
     return r ? toApp(r) : undefined;
   }
 
+  async deleteTenant(tenantKey: string): Promise<boolean> {
+    return this.tx(`delete tenant ${tenantKey}`, async (c) => {
+      if ((await c.query(DIR.lockTenantForUpdate, [tenantKey])).rowCount === 0) return false;
+      for (const sql of DIR.deleteTenant) await c.query(sql, [tenantKey]);
+      return true;
+    });
+  }
+
+  async createApp(app: App): Promise<CreateAppResult> {
+    return this.tx(`create app ${app.app_id}`, async (c): Promise<CreateAppResult> => {
+      if ((await c.query(DIR.lockTenantForUpdate, [app.tenant_key])).rowCount === 0) return "no_tenant";
+      const inserted = await c.query(DIR.insertApp, [
+        app.app_id,
+        app.tenant_key,
+        app.secret_hash,
+        JSON.stringify(app.scopes),
+        app.enabled,
+        JSON.stringify(app.visibility),
+        app.developer,
+      ]);
+      if (inserted.rowCount === 0) return "app_taken";
+      await c.query(DIR.appOpenIds, [app.app_id, app.tenant_key]);
+      await c.query(DIR.appUnionIds, [app.developer, app.tenant_key]);
+      return "created";
+    });
+  }
+
+  async updateApp(appId: string, patch: AppPatch, revokeTokens: boolean): Promise<App | undefined> {
+    const [r] = await this.query(`change app ${appId}`, DIR.updateApp, [
+      appId,
+      patch.scopes === undefined ? null : JSON.stringify(patch.scopes),
+      patch.visibility === undefined ? null : JSON.stringify(patch.visibility),
+      patch.enabled ?? null,
+      patch.secret_hash ?? null,
+      revokeTokens,
+    ]);
+    return r ? toApp(r) : undefined;
+  }
+
+  async listApps(limit: number, opts: { tenantKey?: string; afterId?: string } = {}): Promise<App[]> {
+    const rows = await this.query("list apps", DIR.listApps, [opts.tenantKey ?? null, opts.afterId ?? "", limit]);
+    return rows.map(toApp);
+  }
+
+  async knownUserIds(tenantKey: string, userIds: readonly string[]): Promise<Set<string>> {
+    if (userIds.length === 0) return new Set();
+    const rows = await this.query("read users", DIR.knownUsers, [tenantKey, [...new Set(userIds)]]);
+    return new Set(rows.map((r) => r.user_id as string));
+  }
+
+  async getUser(tenantKey: string, userId: string): Promise<DirectoryUser | undefined> {
+    const rows = await this.query("read a user", DIR.getUser, [tenantKey, userId]);
+    return (await this.withIds(tenantKey, rows))[0];
+  }
+
+  async listUsers(tenantKey: string, limit: number, afterUserId = ""): Promise<DirectoryUser[]> {
+    return this.withIds(tenantKey, await this.query("list users", DIR.listUsers, [tenantKey, afterUserId, limit]));
+  }
+
+  /** Users rows with their open and union ids (one statement each for the whole page). */
+  private async withIds(tenantKey: string, rows: Row[]): Promise<DirectoryUser[]> {
+    if (rows.length === 0) return [];
+    const out = new Map<string, DirectoryUser>();
+    for (const r of rows) {
+      const u = toUser(r);
+      out.set(u.user_id, { ...u, open_ids: {}, union_ids: {} });
+    }
+    const ids = [...out.keys()];
+    const [open, union] = await Promise.all([
+      this.query("read open ids", DIR.openIdsOf, [tenantKey, ids]),
+      this.query("read union ids", DIR.unionIdsOf, [tenantKey, ids]),
+    ]);
+    for (const r of open) {
+      const u = out.get(r.user_id as string);
+      if (u) u.open_ids[r.app_id as string] = r.open_id as string;
+    }
+    for (const r of union) {
+      const u = out.get(r.user_id as string);
+      if (u) u.union_ids[r.developer as string] = r.union_id as string;
+    }
+    return [...out.values()];
+  }
+
+  async putUser(tenantKey: string, user: DirectoryUserInput): Promise<PutUserResult> {
+    const counts = await this.importUsers(tenantKey, [[user]]);
+    return counts === undefined ? "no_tenant" : counts.created === 1 ? "created" : "updated";
+  }
+
+  async importUsers(
+    tenantKey: string,
+    chunks: Iterable<readonly DirectoryUserInput[]>,
+    onChunk?: (written: number) => void,
+  ): Promise<ImportCounts | undefined> {
+    // A retried transaction (deadlock) iterates the chunks again from the start.
+    return this.tx(`write users of tenant ${tenantKey}`, async (c) => {
+      if ((await c.query(DIR.lockTenantForUsers, [tenantKey])).rowCount === 0) return undefined;
+      const total: ImportCounts = { created: 0, updated: 0 };
+      for (const chunk of chunks) {
+        if (chunk.length === 0) continue;
+        const r = (
+          await c.query({
+            name: "larkstatus_write_users",
+            text: DIR.writeUsers,
+            values: [tenantKey, chunk.map((u) => u.user_id), chunk.map((u) => encText(u.name)), chunk.map((u) => u.resigned)],
+          })
+        ).rows[0] as { created: number; total: number };
+        total.created += r.created;
+        total.updated += r.total - r.created;
+        onChunk?.(total.created + total.updated);
+      }
+      return total;
+    });
+  }
+
   async upsertUsers(tenantKey: string, users: UserInput[]): Promise<void> {
     if (users.length === 0) return;
     // A later entry for the same user replaces an earlier one, as sequential upserts would.
@@ -906,15 +1027,6 @@ export class PgStore implements Store {
   }
 
   // ------------------------------------------------------------------ what users show
-
-  async getUser(tenantKey: string, userId: string): Promise<User | undefined> {
-    const [r] = await this.query(
-      "read a user",
-      "SELECT tenant_key, user_id, name, resigned FROM users WHERE tenant_key = $1 AND user_id = $2",
-      [tenantKey, userId],
-    );
-    return r ? toUser(r) : undefined;
-  }
 
   async userSyncPrefs(tenantKey: string, userId: string): Promise<Map<string, boolean>> {
     const rows = await this.query(

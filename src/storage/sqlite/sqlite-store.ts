@@ -23,8 +23,14 @@ import { namesOf } from "../../domain/model.js";
 import { tokenHash } from "../../domain/secrets.js";
 import { StorageError } from "../errors.js";
 import type {
+  AppPatch,
+  CreateAppResult,
+  DirectoryUser,
+  DirectoryUserInput,
+  ImportCounts,
   ListPage,
   OpenEntry,
+  PutUserResult,
   ResolvedId,
   StatusHolder,
   StatusWriteResult,
@@ -34,6 +40,7 @@ import type {
   UserInput,
 } from "../store.js";
 import { Checkpointer, FALLBACK_AUTOCHECKPOINT_PAGES } from "./checkpointer.js";
+import { registerIdFunctions, SqliteDirectory, toApp } from "./directory.js";
 import { DatabaseLock, prepareDatabaseFile } from "./files.js";
 import { GroupCommit } from "./group-commit.js";
 import { SHA256_FUNCTION, SQLITE_MIGRATIONS, TOKENS_HASHED_VERSION } from "./migrations.js";
@@ -120,18 +127,6 @@ function tenantParams(t: Tenant) {
   };
 }
 
-function toApp(r: Row): App {
-  return {
-    app_id: r.app_id as string,
-    tenant_key: r.tenant_key as string,
-    secret_hash: r.secret_hash as string,
-    scopes: JSON.parse(r.scopes as string) as string[],
-    enabled: r.enabled === 1,
-    visibility: JSON.parse(r.visibility as string) as App["visibility"],
-    developer: r.developer as string,
-  };
-}
-
 /** Parses `sqlite:PATH` / `sqlite::memory:` into a better-sqlite3 filename. */
 export function sqlitePath(url: string): string {
   if (!url.startsWith("sqlite:")) throw new StorageError(`not a sqlite URL: ${url}`);
@@ -213,6 +208,8 @@ export class SqliteStore implements Store {
   private readonly tokens = new BoundedCache<TokenRecord>(RECORD_CACHE_MAX);
   private readonly statuses = new BoundedCache<StatusRecord>(RECORD_CACHE_MAX);
   private prepared: ReturnType<SqliteStore["prepare"]> | undefined;
+  /** The admin API's directory statements (directory.ts). */
+  private dir: SqliteDirectory | undefined;
   /** Open/close statements by batch size (1..CHUNK). */
   private readonly bySize = new Map<string, Database.Statement>();
 
@@ -244,6 +241,7 @@ export class SqliteStore implements Store {
       this.db.pragma("busy_timeout = 5000");
       this.db.pragma("foreign_keys = ON");
       this.db.function(SHA256_FUNCTION, { deterministic: true }, (v: unknown) => tokenHash(String(v)));
+      registerIdFunctions(this.db);
       this.group = new GroupCommit(this.db, () => this.forgetCaches());
     } catch (cause) {
       void this.checkpointer?.stop();
@@ -272,6 +270,11 @@ export class SqliteStore implements Store {
   /** Transactions committed and the store calls they carried, since this store opened. */
   get groupCommitStats(): { groups: number; calls: number } {
     return { ...this.group.stats };
+  }
+
+  private get d(): SqliteDirectory {
+    if (!this.dir) throw new StorageError("store used before migrate()");
+    return this.dir;
   }
 
   private get s(): ReturnType<SqliteStore["prepare"]> {
@@ -309,6 +312,7 @@ export class SqliteStore implements Store {
       this.db.pragma(`secure_delete = ${secureDelete}`);
     }
     this.prepared = this.prepare();
+    this.dir = new SqliteDirectory(this.db);
   }
 
   /**
@@ -546,6 +550,83 @@ export class SqliteStore implements Store {
     return this.group.read(() => {
       const r = this.s.getApp.get(appId) as Row | undefined;
       return r ? this.apps.remember(appId, toApp(r)) : undefined;
+    });
+  }
+
+  async deleteTenant(tenantKey: string): Promise<boolean> {
+    const d = this.d;
+    // Everything cached may belong to the tenant (its apps, tokens, statuses, resolved ids).
+    this.forgetCaches();
+    try {
+      return await this.group.write(() => d.deleteTenant(tenantKey));
+    } finally {
+      this.forgetCaches();
+    }
+  }
+
+  async createApp(app: App): Promise<CreateAppResult> {
+    const d = this.d;
+    this.clearResolved();
+    this.apps.delete(app.app_id);
+    return this.group.write(() => d.createApp(app));
+  }
+
+  async updateApp(appId: string, patch: AppPatch, revokeTokens: boolean): Promise<App | undefined> {
+    const d = this.d;
+    this.clearResolved();
+    this.apps.delete(appId);
+    if (revokeTokens) for (const [k, t] of this.tokens) if (t.app_id === appId) this.tokens.delete(k);
+    return this.group.write(() => d.updateApp(appId, patch, revokeTokens));
+  }
+
+  async listApps(limit: number, opts: { tenantKey?: string; afterId?: string } = {}): Promise<App[]> {
+    const d = this.d;
+    return this.group.read(() => d.listApps(limit, opts));
+  }
+
+  async knownUserIds(tenantKey: string, userIds: readonly string[]): Promise<Set<string>> {
+    const d = this.d;
+    return this.group.read(() => d.knownUserIds(tenantKey, userIds));
+  }
+
+  async getUser(tenantKey: string, userId: string): Promise<DirectoryUser | undefined> {
+    const d = this.d;
+    return this.group.read(() => d.getUser(tenantKey, userId));
+  }
+
+  async listUsers(tenantKey: string, limit: number, afterUserId?: string): Promise<DirectoryUser[]> {
+    const d = this.d;
+    return this.group.read(() => d.listUsers(tenantKey, limit, afterUserId));
+  }
+
+  async putUser(tenantKey: string, user: DirectoryUserInput): Promise<PutUserResult> {
+    const counts = await this.importUsers(tenantKey, [[user]]);
+    return counts === undefined ? "no_tenant" : counts.created === 1 ? "created" : "updated";
+  }
+
+  /**
+   * One savepoint for the whole import, run synchronously: the group-commit writer (and with it
+   * the event loop) is held for as long as the import writes (measured by bench/import.ts). The
+   * chunks come from a spool the caller filled and validated first, so nothing here waits on the
+   * client.
+   */
+  async importUsers(
+    tenantKey: string,
+    chunks: Iterable<readonly DirectoryUserInput[]>,
+    onChunk?: (written: number) => void,
+  ): Promise<ImportCounts | undefined> {
+    const d = this.d;
+    this.clearResolved();
+    return this.group.write(() => {
+      if (!d.tenantExists(tenantKey)) return undefined;
+      const total: ImportCounts = { created: 0, updated: 0 };
+      for (const chunk of chunks) {
+        const c = d.writeUsers(tenantKey, chunk);
+        total.created += c.created;
+        total.updated += c.updated;
+        onChunk?.(total.created + total.updated);
+      }
+      return total;
     });
   }
 
@@ -876,15 +957,6 @@ export class SqliteStore implements Store {
     return this.group.read(() =>
       (this.s.userStatuses.all(tenantKey, userId) as UserStatusDbRow[]).map((r) => this.toUserStatus(r)),
     );
-  }
-
-  async getUser(tenantKey: string, userId: string): Promise<User | undefined> {
-    return this.group.read(() => {
-      const r = this.s.getUser.get(tenantKey, userId) as Row | undefined;
-      return r
-        ? { tenant_key: r.tenant_key as string, user_id: r.user_id as string, name: r.name as string, resigned: r.resigned === 1 }
-        : undefined;
-    });
   }
 
   async userSyncPrefs(tenantKey: string, userId: string): Promise<Map<string, boolean>> {

@@ -14,6 +14,7 @@ import { Directory } from "./domain/directory.js";
 import type { IdGenerator } from "./domain/ids.js";
 import { SCOPE_EMPLOYEE_ID } from "./domain/model.js";
 import { type Caller, StatusService } from "./domain/service.js";
+import { UserState } from "./domain/user-state.js";
 import { ApiError } from "./errors/codes.js";
 import { clientErrorHandler, frameworkErrorHandler, setLogIdHeaders } from "./http/client-errors.js";
 import { Connections, drainUnreadBody } from "./http/connections.js";
@@ -215,7 +216,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   await registerAdmin(app, {
-    ctx: { directory: new Directory({ store, ids, clock }), audit: new AuditLog({ store, clock }) },
+    ctx: {
+      directory: new Directory({ store, ids, clock }),
+      state: new UserState({ store, clock }),
+      audit: new AuditLog({ store, clock }),
+    },
     token: deps.adminToken,
     version: deps.version ?? "0.0.0",
   });

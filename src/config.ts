@@ -4,11 +4,35 @@
  */
 import { parseArgs } from "node:util";
 import { ADMIN_TOKEN_RE } from "./admin/token.js";
+import type { CliFlag } from "./cli/command.js";
+import { CLI_COMMANDS, cliCommand } from "./cli/commands.js";
 import { closest, didYouMean } from "./domain/suggest.js";
 
 export type RateLimitMode = "vendor" | "off";
-export type Command = "serve" | "migrate" | "help" | "version";
-const COMMANDS: readonly Command[] = ["serve", "migrate", "help", "version"];
+/** The commands of the server process itself. */
+export type ServerCommand = "serve" | "migrate" | "help" | "version";
+/** A server command, or a CLI command's name (src/cli/commands.ts). */
+export type Command = ServerCommand | (string & {});
+const SERVER_COMMANDS: readonly ServerCommand[] = ["serve", "migrate", "help", "version"];
+const COMMANDS: readonly string[] = [...SERVER_COMMANDS, ...CLI_COMMANDS.map((c) => c.name)];
+
+/** What a CLI command was asked: its arguments and the CLI's own flags. */
+export interface CliOptions {
+  /** The command's positional arguments (as many as it declares). */
+  args: readonly string[];
+  /** The server to call; undefined: the one the discovery file beside `--db` names. */
+  url: string | undefined;
+  /** JSON for scripts instead of tables. */
+  json: boolean;
+  /** How many items a list prints (following cursors). */
+  limit: number | undefined;
+  /** Where a list continues (a next_cursor it printed). */
+  cursor: string | undefined;
+  /** audit: keep printing new entries. */
+  follow: boolean;
+  /** audit's filters, as given. */
+  filters: { tenant?: string; user?: string; status?: string; app?: string; op?: string; since?: string; until?: string };
+}
 
 export interface Config {
   command: Command;
@@ -32,6 +56,8 @@ export interface Config {
   adminToken: string | undefined;
   /** How long audit entries are kept (ms); older ones are pruned in the background. */
   auditRetentionMs: number;
+  /** Set for a CLI command (and only then). */
+  cli: CliOptions | undefined;
 }
 
 export class ConfigError extends Error {
@@ -54,7 +80,35 @@ export const SETTINGS = {
   shutdownGrace: { flag: "shutdown-grace", env: "LARKSTATUS_SHUTDOWN_GRACE", default: "5s" },
   adminToken: { flag: "admin-token", env: "LARKSTATUS_ADMIN_TOKEN", default: undefined },
   auditRetention: { flag: "audit-retention", env: "LARKSTATUS_AUDIT_RETENTION", default: "30d" },
+  url: { flag: "url", env: "LARKSTATUS_URL", default: undefined },
 } as const;
+
+/** The settings a CLI command reads; the others are the server's (a CLI command refuses their flags). */
+const CLI_SETTINGS = ["db", "adminToken", "url"] as const satisfies ReadonlyArray<keyof typeof SETTINGS>;
+
+/** The CLI's per-call flags: arguments of one invocation, so without environment twins. */
+const CLI_FLAGS = {
+  json: { type: "boolean" },
+  limit: { type: "string" },
+  cursor: { type: "string" },
+  follow: { type: "boolean" },
+  tenant: { type: "string" },
+  user: { type: "string" },
+  status: { type: "string" },
+  app: { type: "string" },
+  op: { type: "string" },
+  since: { type: "string" },
+  until: { type: "string" },
+} as const satisfies Record<CliFlag | "json", { type: "string" | "boolean" }>;
+
+/** The most items a CLI list prints in one call. */
+const CLI_LIMIT_MAX = 1_000_000;
+
+function cliUsage(): string {
+  const lines = CLI_COMMANDS.map((c) => [`  larkstatus ${[c.name, ...c.args].join(" ")}`, c.summary] as const);
+  const width = Math.max(...lines.map(([u]) => u.length)) + 2;
+  return lines.map(([u, s]) => `${u.padEnd(width)}${s}\n`).join("");
+}
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
@@ -66,6 +120,8 @@ Usage:
   larkstatus help                  show this help (also --help, -h, or after any command)
   larkstatus version               print the version (also --version, -v)
 
+Commands for a running server (its admin API; a local one is found by itself):
+${cliUsage()}
 Options (each has an environment twin):
   --port P          LARKSTATUS_PORT        port to listen on (default 3000; 0 picks a free port)
   --host H          LARKSTATUS_HOST        address to bind (default 127.0.0.1)
@@ -86,6 +142,19 @@ Options (each has an environment twin):
   --audit-retention D LARKSTATUS_AUDIT_RETENTION
                                            how long audit log entries are kept: 30d (default), 12h, 90m...;
                                            older ones are deleted in the background
+
+Options of the commands for a running server:
+  --url URL         LARKSTATUS_URL         the server (default: the one serving --db, found through
+                                           <db>.server.json, which it writes while it runs)
+  --db URL          LARKSTATUS_DB          as above: whose <db>.server.json and <db>.admin-token to read
+  --admin-token T   LARKSTATUS_ADMIN_TOKEN the admin token (default: <db>.admin-token)
+  --json                                   JSON for scripts instead of tables (errors: one JSON line on stderr)
+  --limit N, --cursor C                    lists: how many to print (default 100), where to continue
+  --tenant T --user U --status S --app A --op OP --since T --until T
+                                           audit filters; --since/--until: Unix ms, ISO 8601 or a duration
+                                           ago (90m, 2h, 1d)
+  --follow                                 audit: keep printing new entries until Ctrl-C
+  A failure prints what was wrong (the server's detail and the offending field) and exits 1.
 `;
 
 /** The longest shutdown grace accepted (ms). */
@@ -115,6 +184,7 @@ const OPTIONS = {
     (typeof SETTINGS)[keyof typeof SETTINGS]["flag"],
     { type: "string" }
   >),
+  ...CLI_FLAGS,
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "v" },
 } as const;
@@ -156,11 +226,17 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, defa
   };
 
   const positional = parsed.positionals;
-  if (positional.length > 1) throw new ConfigError(`unexpected arguments: ${positional.slice(1).join(" ")}`);
   const cmd = values.help ? "help" : values.version ? "version" : (positional[0] ?? "serve");
-  if (!(COMMANDS as readonly string[]).includes(cmd)) {
+  if (!COMMANDS.includes(cmd)) {
     throw new ConfigError(`unknown command "${cmd}"${didYouMean(cmd, COMMANDS)}; the commands are ${COMMANDS.join(", ")}`);
   }
+  const cliCmd = cliCommand(cmd);
+  if (!cliCmd && cmd !== "help" && cmd !== "version") {
+    if (positional.length > 1) throw new ConfigError(`unexpected arguments: ${positional.slice(1).join(" ")}`);
+    const cliOnly = [SETTINGS.url.flag, ...Object.keys(CLI_FLAGS)].find((f) => values[f] !== undefined);
+    if (cliOnly) throw new ConfigError(`option --${cliOnly} is for the commands that call a running server, not for ${cmd}`);
+  }
+  const cli = cliCmd ? cliOptions(cliCmd, positional.slice(1), values, pick) : undefined;
 
   const portText = pick("port") as string;
   const port = Number(portText);
@@ -209,7 +285,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, defa
     );
   }
   return Object.freeze({
-    command: cmd as Command,
+    command: cmd,
     port,
     host: pick("host") as string,
     db,
@@ -222,5 +298,66 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, defa
     shutdownGraceMs,
     adminToken,
     auditRetentionMs,
+    cli,
+  });
+}
+
+/** The options of CLI command `cmd`: its arguments counted and checked, only the flags it takes. */
+function cliOptions(
+  cmd: NonNullable<ReturnType<typeof cliCommand>>,
+  args: string[],
+  values: Record<string, string | boolean | undefined>,
+  pick: (key: keyof typeof SETTINGS) => string | undefined,
+): CliOptions {
+  const usage = `usage: larkstatus ${[cmd.name, ...cmd.args].join(" ")}`;
+  if (args.length !== cmd.args.length) {
+    const what =
+      args.length < cmd.args.length
+        ? `${cmd.name} needs ${cmd.args.slice(args.length).join(" ")}`
+        : `unexpected arguments: ${args.slice(cmd.args.length).join(" ")}`;
+    throw new ConfigError(`${what} (${usage})`);
+  }
+  const serverFlag = (Object.keys(SETTINGS) as Array<keyof typeof SETTINGS>)
+    .filter((k) => !(CLI_SETTINGS as readonly string[]).includes(k))
+    .map((k) => SETTINGS[k].flag)
+    .find((f) => values[f] !== undefined);
+  if (serverFlag) throw new ConfigError(`option --${serverFlag} is for serve, not for ${cmd.name}`);
+  const takes: readonly string[] = cmd.flags ?? [];
+  const stray = (Object.keys(CLI_FLAGS) as Array<keyof typeof CLI_FLAGS>).find(
+    (f) => f !== "json" && values[f] !== undefined && !takes.includes(f),
+  );
+  if (stray) {
+    throw new ConfigError(
+      `option --${stray} does not apply to ${cmd.name}${takes.length ? ` (it takes ${takes.map((f) => `--${f}`).join(", ")})` : ""}`,
+    );
+  }
+  const problem = cmd.check?.(args);
+  if (problem) throw new ConfigError(`${problem} (${usage})`);
+  const str = (f: string) => values[f] as string | undefined;
+  let limit: number | undefined;
+  const limitText = str("limit");
+  if (limitText !== undefined) {
+    limit = Number(limitText);
+    if (!/^[0-9]+$/.test(limitText) || limit < 1 || limit > CLI_LIMIT_MAX) {
+      throw new ConfigError(`--limit must be an integer 1-${CLI_LIMIT_MAX}, got "${limitText}"`);
+    }
+  }
+  const url = pick("url");
+  if (url !== undefined && !/^https?:\/\/[^/]/.test(url)) {
+    throw new ConfigError(`--url / LARKSTATUS_URL must be http://HOST:PORT (or https://), got "${url}"`);
+  }
+  const filters: CliOptions["filters"] = {};
+  for (const f of ["tenant", "user", "status", "app", "op", "since", "until"] as const) {
+    const v = str(f);
+    if (v !== undefined) filters[f] = v;
+  }
+  return Object.freeze({
+    args: Object.freeze([...args]),
+    url,
+    json: values.json === true,
+    limit,
+    cursor: str("cursor"),
+    follow: values.follow === true,
+    filters: Object.freeze(filters),
   });
 }

@@ -1,15 +1,17 @@
 #!/usr/bin/env node
-/** Process entry: config → store → app → listen; SIGTERM/SIGINT drain and exit 0. */
+/**
+ * Process entry: config → store → app → listen; SIGTERM/SIGINT drain and exit 0. The commands for
+ * a running server (src/cli/) run instead when one is named. The server's modules (Fastify, the
+ * drivers, the seed loader) are imported only by the commands that need them: a CLI command starts
+ * in a fraction of the time.
+ */
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import v8 from "node:v8";
-import { bannerText, demoCredentials, displayPath } from "./banner.js";
 import { ConfigError, loadConfig, USAGE } from "./config.js";
-import { SeedError } from "./seed/load.js";
-import { openStore, type RunningServer, startServer } from "./server.js";
+import type { RunningServer } from "./server.js";
 import { StorageError } from "./storage/errors.js";
-import { pgTarget } from "./storage/postgres/pg-store.js";
 
 /**
  * V8 lets the old generation grow up to 4× its live size between major collections; under a
@@ -52,7 +54,13 @@ async function main(): Promise<number> {
     process.stdout.write(`larkstatus ${pkg.version}\n`);
     return 0;
   }
+  if (config.cli) {
+    const { runCli } = await import("./cli/run.js");
+    return runCli(config, { stdout: process.stdout, stderr: process.stderr });
+  }
   if (config.command === "migrate") {
+    const { openStore } = await import("./server.js");
+    const { pgTarget } = await import("./storage/postgres/pg-store.js");
     const store = openStore(config);
     await store.migrate();
     await store.close();
@@ -94,6 +102,8 @@ async function main(): Promise<number> {
     process.on("SIGINT", () => void stop("SIGINT").then(resolveExit));
   });
 
+  const { startServer } = await import("./server.js");
+  if (startupStopped) return 0;
   server = await startServer(config, { onSeedProgress: progressBar, version: pkg.version });
   if (startupStopped) {
     // A signal arrived while starting: shut down now, without announcing.
@@ -101,6 +111,7 @@ async function main(): Promise<number> {
     return 0;
   }
   process.stdout.write(`listening on ${server.url}\n`);
+  const { bannerText, demoCredentials, displayPath } = await import("./banner.js");
   const builtInSeed = config.defaultSeed;
   process.stdout.write(
     bannerText({
@@ -118,7 +129,8 @@ main().then(
   (code) => process.exit(code),
   (e: unknown) => {
     if (e instanceof ConfigError) process.stderr.write(`larkstatus: ${e.message}\n`);
-    else if (e instanceof SeedError) process.stderr.write(`larkstatus: invalid seed: ${e.message}\n`);
+    // By name: the seed loader is not imported unless the server starts.
+    else if ((e as Error).name === "SeedError") process.stderr.write(`larkstatus: invalid seed: ${(e as Error).message}\n`);
     else if (e instanceof StorageError) process.stderr.write(`larkstatus: storage: ${e.message}\n`);
     else if ((e as NodeJS.ErrnoException).code === "EADDRINUSE") process.stderr.write(`larkstatus: ${(e as Error).message}\n`);
     else process.stderr.write(`larkstatus: ${(e as Error).stack ?? String(e)}\n`);

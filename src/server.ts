@@ -6,6 +6,7 @@ import { resolve } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { type AdminToken, adminTokenFile, resolveAdminToken } from "./admin/token.js";
 import { buildApp } from "./app.js";
+import { discoveryFile, localUrl, removeDiscovery, writeDiscovery } from "./cli/discovery.js";
 import type { Config } from "./config.js";
 import { AuditLog } from "./domain/audit.js";
 import { type Clock, systemClock } from "./domain/clock.js";
@@ -23,6 +24,8 @@ export interface RunningServer {
   url: string;
   /** The admin API's token and where it came from. */
   admin: AdminToken;
+  /** `<db>.server.json`, which tells the CLI where this server is (SQLite files only). */
+  discovery: string | undefined;
   /** The seed file loaded on start (absolute path) and what it held; undefined when none was. */
   seeded: { file: string; summary: SeedSummary } | undefined;
   /**
@@ -86,13 +89,31 @@ export async function startServer(
     audit.startPruning(config.auditRetentionMs, (err) => app.log.error({ err }, "pruning the audit log failed; retrying later"));
     const port = (app.server.address() as { port: number }).port;
     const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+    // Beside the database and its admin token, so the CLI finds both from --db alone.
+    const discovery = dbPath && dbPath !== ":memory:" ? discoveryFile(dbPath) : undefined;
+    if (discovery) {
+      try {
+        writeDiscovery(discovery, {
+          url: localUrl(config.host, port),
+          pid: process.pid,
+          version: opts.version ?? "0.0.0",
+          started_at: new Date(clock.now()).toISOString(),
+        });
+      } catch (e) {
+        // Serving matters more than being found: the CLI can still be given --url.
+        app.log.warn({ err: e, file: discovery }, "cannot write the discovery file; the CLI needs --url");
+      }
+    }
     return {
       app,
       store,
       admin,
+      discovery,
       url: address.startsWith("http") ? `http://${host}:${port}` : address,
       seeded,
       async close(graceMs = 0) {
+        // First: a CLI started from now on is told no server runs, rather than meet a draining one.
+        if (discovery) removeDiscovery(discovery, process.pid);
         await app.connections.drain(graceMs);
         app.log.info(
           { open: app.connections.openCount },

@@ -1,11 +1,15 @@
 /** What one admin operation declares: route, schemas and a thin handler (the vendor surface's pattern). */
+import type { TSchema } from "@sinclair/typebox";
 import type { FastifyReply, FastifyRequest, FastifySchema, HTTPMethods } from "fastify";
 import type { AuditLog } from "../domain/audit.js";
 import type { Directory } from "../domain/directory.js";
+import type { UserState } from "../domain/user-state.js";
 
 export interface AdminContext {
   directory: Directory;
   audit: AuditLog;
+  /** What users show, and their sync toggles. */
+  state: UserState;
 }
 
 export interface AdminOperation {
@@ -20,6 +24,12 @@ export interface AdminOperation {
   schema: FastifySchema;
   /** The HTTP status of a success (default 200). */
   status?: number;
+  /**
+   * A streamed body: the route takes only `contentType` (415 otherwise), its handler reads
+   * `request.body` as a stream of at most `limit` bytes (it enforces the limit as it reads), and
+   * `line` is the schema of one line, shown in OpenAPI.
+   */
+  stream?: { contentType: string; limit: number; line: TSchema };
   // biome-ignore lint/suspicious/noExplicitAny: each operation narrows its own request type.
   handle(ctx: AdminContext, request: FastifyRequest<any>, reply: FastifyReply): Promise<unknown>;
 }

@@ -6,15 +6,13 @@
 import swagger from "@fastify/swagger";
 import type { ErrorObject } from "ajv";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
-import { instanceSegments, jsonPath, newAjv, ruleOf } from "../http/validation.js";
+import { drainUnreadBody } from "../http/connections.js";
 import { StorageError } from "../storage/errors.js";
 import { ADMIN_PREFIX, type AdminContext, type AdminOperation } from "./operation.js";
 import { AdminProblem, PROBLEM_CONTENT_TYPE, problemBody } from "./problems.js";
 import { ADMIN_OPERATIONS } from "./routes.js";
 import { adminTokenMatches } from "./token.js";
-
-const bodyAjv = newAjv({ coerceTypes: false, removeAdditional: false });
-const stringAjv = newAjv({ coerceTypes: true, removeAdditional: false, useDefaults: true });
+import { adminBodyAjv, adminStringAjv, describeAjvError } from "./validation.js";
 
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, p: AdminProblem): FastifyReply {
   if (p.headers) reply.headers(p.headers);
@@ -23,19 +21,16 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, p: Adm
 
 /** The 400 of an Ajv error: the offending field as a JSON path and the rule it broke. */
 function validationProblem(err: ErrorObject, part: string | undefined): AdminProblem {
-  const segs = instanceSegments(err);
-  if (err.keyword === "required") segs.push(String((err.params as { missingProperty: string }).missingProperty));
-  if (err.keyword === "additionalProperties")
-    segs.push(String((err.params as { additionalProperty: string }).additionalProperty));
-  const path = jsonPath(segs);
+  const { path, message } = describeAjvError(err);
   const field = path === "" ? (part === "body" ? "body" : (part ?? "request")) : path;
-  const message =
-    err.keyword === "additionalProperties" ? "is not a known field" : err.keyword === "required" ? "is required" : ruleOf(err);
   return new AdminProblem("invalid_input", `${field} ${message}`, { errors: [{ field, message }] });
 }
 
 /** Turns anything thrown under /admin into a problem; only our own bugs become a 500. */
 function adminErrorHandler(error: FastifyError | AdminProblem, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  // Answered before the body was read (a 401, a refused or half-read upload): read the rest off the
+  // wire, bounded, so the client gets the answer instead of a reset.
+  if (drainUnreadBody(request.raw)) reply.removeHeader("connection");
   if (error instanceof AdminProblem) return sendProblem(request, reply, error);
   const fe = error as FastifyError & { validationContext?: string };
   if (fe.validation && fe.validation.length > 0) {
@@ -91,14 +86,40 @@ export function adminRouteProblem(url: string): AdminProblem {
     : new AdminProblem("not_found", `no admin resource at ${path}`);
 }
 
-/** Registers the admin operations on `scope` (a prefixed child of the app, or the OpenAPI builder). */
+/** The media type of a request, without parameters, lower-cased ("" when none is sent). */
+function mediaType(request: FastifyRequest): string {
+  return (request.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+}
+
+/**
+ * Registers the admin operations on `scope` (a prefixed child of the app, or the OpenAPI builder).
+ * A streamed operation takes only its media type (415 before any of the body is read), up to its
+ * own limit, and its handler reads the body as a stream; OpenAPI shows the schema of one line.
+ */
 function registerOperations(scope: FastifyInstance, ctx: AdminContext, hidden: boolean): void {
+  // The stream itself is the body of a streamed operation: nothing buffers it.
+  if (STREAMED_TYPES.length > 0) scope.addContentTypeParser(STREAMED_TYPES, (_req, payload, done) => done(null, payload));
   for (const op of ADMIN_OPERATIONS) {
+    const stream = op.stream;
     scope.route({
       method: op.method,
       url: op.url,
+      ...(stream
+        ? {
+            // Fastify enforces a route's limit only on bodies it buffers: the handler enforces it as it reads.
+            bodyLimit: stream.limit,
+            onRequest: async (req: FastifyRequest) => {
+              if (mediaType(req) !== stream.contentType) {
+                throw new AdminProblem("unsupported_media_type", `send the body as Content-Type: ${stream.contentType}`, {
+                  errors: [{ field: "body", message: `must be ${stream.contentType}` }],
+                });
+              }
+            },
+          }
+        : {}),
       schema: {
         ...op.schema,
+        ...(stream && !hidden ? { body: { content: { [stream.contentType]: { schema: stream.line } } } } : {}),
         operationId: op.name,
         summary: op.summary,
         tags: [op.tag],
@@ -115,7 +136,10 @@ function registerOperations(scope: FastifyInstance, ctx: AdminContext, hidden: b
 }
 
 const validatorCompiler = ({ schema, httpPart }: { schema: object; httpPart?: string }) =>
-  (httpPart === "body" ? bodyAjv : stringAjv).compile(schema);
+  (httpPart === "body" ? adminBodyAjv : adminStringAjv).compile(schema);
+
+/** The media types of every streamed operation. */
+const STREAMED_TYPES = [...new Set(ADMIN_OPERATIONS.flatMap((op) => (op.stream ? [op.stream.contentType] : [])))];
 
 export interface AdminDeps {
   ctx: AdminContext;

@@ -13,6 +13,7 @@ export const PROBLEMS = {
   method_not_allowed: { status: 405, title: "The resource does not answer this method" },
   conflict: { status: 409, title: "The request conflicts with the current state" },
   payload_too_large: { status: 413, title: "The request body is too large" },
+  unsupported_media_type: { status: 415, title: "The request body's media type is not the one this operation takes" },
   internal: { status: 500, title: "Internal error" },
   unavailable: { status: 503, title: "The store is unavailable, retry later" },
 } as const;

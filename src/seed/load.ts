@@ -7,10 +7,11 @@ import { readFile } from "node:fs/promises";
 import type { ErrorObject } from "ajv";
 import { parse as parseYaml } from "yaml";
 import type { AuditEntry } from "../domain/audit.js";
+import { appDefaults, appProblem } from "../domain/directory.js";
 import type { IdGenerator } from "../domain/ids.js";
 import { deriveOpenId, deriveUnionId } from "../domain/ids.js";
 import { type App, I18N_KEYS, MAX_LIVE_STATUSES, type SystemStatus, toWire, withDefaults } from "../domain/model.js";
-import { checkSyncSetting, checkTitles, containsSensitiveWord, unknownScopeRule } from "../domain/rules.js";
+import { checkSyncSetting, checkTitles, containsSensitiveWord } from "../domain/rules.js";
 import { hashSecret, verifySecret } from "../domain/secrets.js";
 import { ApiError, violationValue } from "../errors/codes.js";
 import { instanceSegments, jsonPath, newAjv, ruleOf, valueAt } from "../http/validation.js";
@@ -126,15 +127,9 @@ function checkSemantics(file: string, seed: SeedFile): void {
       const ap = `${tp}.apps[${ai}]`;
       if (appIds.has(a.app_id)) fail(`${ap}.app_id`, `duplicate app_id ${a.app_id}`);
       appIds.add(a.app_id);
-      a.scopes.forEach((scope, si) => {
-        const rule = unknownScopeRule(scope);
-        if (rule) fail(`${ap}.scopes[${si}]`, rule, scope);
-      });
-      if (Array.isArray(a.visibility)) {
-        a.visibility.forEach((uid, vi) => {
-          if (!userIds.has(uid)) fail(`${ap}.visibility[${vi}]`, `user ${uid} is not a user of this tenant`);
-        });
-      }
+      // The admin API checks apps with the same function.
+      const p = appProblem(a, (u) => userIds.has(u));
+      if (p) fail(`${ap}.${p.field}`, p.rule, p.value);
     });
     const names = new Map<string, string>();
     const priorities = new Map<number, string>();
@@ -253,14 +248,15 @@ async function applyApps(file: string, ti: number, t: SeedTenant, deps: SeedDeps
       );
     }
     const sameSecret = existing ? await verifySecret(a.app_secret, existing.secret_hash) : false;
+    const defaults = appDefaults(t.tenant_key);
     const app: App = {
       app_id: a.app_id,
       tenant_key: t.tenant_key,
       secret_hash: sameSecret && existing ? existing.secret_hash : await hashSecret(a.app_secret, scryptN),
       scopes: a.scopes,
-      enabled: a.enabled ?? true,
-      visibility: a.visibility ?? "all",
-      developer: a.developer ?? t.tenant_key,
+      enabled: a.enabled ?? defaults.enabled,
+      visibility: a.visibility ?? defaults.visibility,
+      developer: a.developer ?? defaults.developer,
     };
     const { secret_hash: _, ...shown } = app;
     await store.upsertApp(app, () => seedEntry(t.tenant_key, "seed.app", deps.now(), { app_id: app.app_id, change: shown }));

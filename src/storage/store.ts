@@ -53,6 +53,16 @@ export interface ListPage {
   has_more: boolean;
 }
 
+/** Why `setSyncPref` wrote nothing. */
+export type SyncPrefRefusal = "unknown_user" | "unknown_status";
+
+/** A user who has a status open, with every row of that user (what the effective-status rule reads). */
+export interface StatusHolder {
+  user_id: string;
+  /** All of the user's rows, the held status's among them, by system_status_id. */
+  rows: UserStatusRow[];
+}
+
 /** A user as the seed loader writes it. */
 export interface UserInput {
   user_id: string;
@@ -64,6 +74,36 @@ export interface UserInput {
   union_ids: Record<string, string>;
   /** status ids whose "auto open" toggle this user switched off. */
   sync_off: string[];
+}
+
+/** A user as the admin API writes it; the store derives its ids when it is new, and keeps them when it is not. */
+export interface DirectoryUserInput {
+  user_id: string;
+  name: string;
+  resigned: boolean;
+}
+
+/** A user with every id it has. */
+export interface DirectoryUser extends User {
+  /** open_id per app_id. */
+  open_ids: Record<string, string>;
+  /** union_id per developer. */
+  union_ids: Record<string, string>;
+}
+
+/** The fields of an app the admin API changes (a rotated secret is a new `secret_hash`). */
+export type AppPatch = Partial<Pick<App, "scopes" | "visibility" | "enabled" | "secret_hash">>;
+
+/** How a new app was (not) written. */
+export type CreateAppResult = "created" | "app_taken" | "no_tenant";
+
+/** How `putUser` wrote a user. */
+export type PutUserResult = "created" | "updated" | "no_tenant";
+
+/** Users an import created and updated. */
+export interface ImportCounts {
+  created: number;
+  updated: number;
 }
 
 export interface Store {
@@ -94,6 +134,51 @@ export interface Store {
   getApp(appId: string): Promise<App | undefined>;
   /** Inserts or updates users with their ids and sync toggles. */
   upsertUsers(tenantKey: string, users: UserInput[], audit?: AuditOf<void>): Promise<void>;
+  /**
+   * Deletes a tenant with everything it owns (apps and their tokens, users and their ids, sync
+   * toggles, statuses, their names and snapshots, user statuses) in one transaction. False, having
+   * changed nothing, when there is no such tenant.
+   */
+  deleteTenant(tenantKey: string): Promise<boolean>;
+  /**
+   * Creates an app of an existing tenant, in one transaction with its ids: this app's derived
+   * open_id (`deriveOpenId`) for every user of the tenant, and a derived union_id
+   * (`deriveUnionId`) for every user who has none for the app's developer yet. Written set-based
+   * (a tenant may have 10^6 users). `app_taken` when the app_id exists in any tenant.
+   */
+  createApp(app: App): Promise<CreateAppResult>;
+  /**
+   * Changes the given fields of an app and, with `revokeTokens`, deletes its tokens in the same
+   * transaction (a disabled app, a rotated secret). The app after the change, or undefined when
+   * there is no such app.
+   */
+  updateApp(appId: string, patch: AppPatch, revokeTokens: boolean): Promise<App | undefined>;
+  /** Apps by app_id (only the tenant's, with `tenantKey`), after `afterId` when given: at most `limit`. */
+  listApps(limit: number, opts?: { tenantKey?: string; afterId?: string }): Promise<App[]>;
+  /** Those of `userIds` that are users of the tenant. */
+  knownUserIds(tenantKey: string, userIds: readonly string[]): Promise<Set<string>>;
+  /** A user with its ids. */
+  getUser(tenantKey: string, userId: string): Promise<DirectoryUser | undefined>;
+  /** The tenant's users by user_id, after `afterUserId` when given: at most `limit`. */
+  listUsers(tenantKey: string, limit: number, afterUserId?: string): Promise<DirectoryUser[]>;
+  /**
+   * Creates or updates one user (name, resigned). A new user gets the derived ids of every app of
+   * the tenant; an existing one keeps its ids and sync toggles.
+   */
+  putUser(tenantKey: string, user: DirectoryUserInput): Promise<PutUserResult>;
+  /**
+   * Creates or updates many users, as `putUser` does for each, in ONE transaction over every
+   * chunk (the whole import or nothing). Chunks come in user_id order without duplicates (the
+   * PostgreSQL driver locks users in that order, as the batch operations do), and `chunks` may be
+   * iterated more than once (a transaction retried after a deadlock starts again). `onChunk` is told
+   * the users written so far after each chunk. Undefined, having written nothing, when there is
+   * no such tenant.
+   */
+  importUsers(
+    tenantKey: string,
+    chunks: Iterable<readonly DirectoryUserInput[]>,
+    onChunk?: (written: number) => void,
+  ): Promise<ImportCounts | undefined>;
   /** Resolves ids of one type for `app` within its tenant, in input order. */
   resolveUserIds(app: App, idType: UserIdType, ids: readonly string[]): Promise<ResolvedId[]>;
 
@@ -169,6 +254,22 @@ export interface Store {
   /** Every row of one user (for the effective status and, later, the admin API). */
   userStatuses(tenantKey: string, userId: string): Promise<UserStatusRow[]>;
 
+  // --- what users show (the admin API's State) ---
+  /** The "auto open" toggles a user set explicitly, by status id (statuses without one use their default). */
+  userSyncPrefs(tenantKey: string, userId: string): Promise<Map<string, boolean>>;
+  /**
+   * Sets one user's "auto open" toggle for one status, in one transaction that first checks the
+   * user exists and the status is a live status of the tenant; refused (nothing written) otherwise.
+   * The choice is stored as given, so it outlives a later change of the status's default.
+   */
+  setSyncPref(tenantKey: string, userId: string, statusId: string, on: boolean): Promise<"ok" | SyncPrefRefusal>;
+  /**
+   * The users whose row of `statusId` is open and unexpired at `nowS` (end_time > nowS), by
+   * user_id (byte order) after `afterUserId` when given, at most `limit`, each with all its rows,
+   * read together. Pages through an index on (tenant, status, user): a status open for 100,000
+   * users costs one short range read per page.
+   */
+  statusHolders(tenantKey: string, statusId: string, nowS: number, limit: number, afterUserId?: string): Promise<StatusHolder[]>;
   // --- the audit log (src/domain/audit.ts) ---
   /** Writes an entry on its own: an acknowledged call that changed no row (a batch of only failures). */
   appendAudit(entry: AuditEntry): Promise<void>;

@@ -13,6 +13,7 @@ import {
   snapshotOf,
   type Tenant,
   type TokenRecord,
+  type User,
   type UserStatusRow,
   withDefaults,
 } from "../../src/domain/model.js";
@@ -24,6 +25,8 @@ import { openOk } from "../helpers.js";
 export interface ContractHooks {
   /** Closes `store` and opens the same database again (without migrating it): enables the durability test. */
   reopen?: (store: Store) => Promise<Store>;
+  /** Makes every later DELETE from `table` of this store's database fail: enables the atomicity tests. */
+  failDeletesOf?: (store: Store, table: string) => Promise<void>;
 }
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -1042,6 +1045,143 @@ export function storageContract(name: string, makeStore: () => Promise<Store>, h
       );
     });
 
+    // ------------------------------------------------------------ what users show (admin API, State)
+
+    describe("getUser, sync toggles and statusHolders", () => {
+      const setup = async (store: Store) => {
+        const a = created(await store.createStatus(TA, status(1, "A", 1), T0, 10));
+        const b = created(await store.createStatus(TA, status(2, "B", 2, { is_open_by_default: false }), T0, 10));
+        return { a, b };
+      };
+
+      test(
+        "getUser: the tenant's user with its fields; another tenant's or an unknown id is undefined",
+        withStore(async (store) => {
+          const fields = (u: User | undefined) =>
+            u && { tenant_key: u.tenant_key, user_id: u.user_id, name: u.name, resigned: u.resigned };
+          assert.deepEqual(fields(await store.getUser(TA, "u2")), {
+            tenant_key: TA,
+            user_id: "u2",
+            name: "Bo Chen",
+            resigned: true,
+          });
+          assert.deepEqual(fields(await store.getUser(TB, "u1")), {
+            tenant_key: TB,
+            user_id: "u1",
+            name: "Other Ann",
+            resigned: false,
+          });
+          assert.equal(await store.getUser(TB, "u2"), undefined);
+          assert.equal(await store.getUser(TA, "nobody"), undefined);
+        }),
+      );
+
+      test(
+        "setSyncPref stores the choice; reads and the next open see it at once; it outlives a change of the default",
+        withStore(async (store) => {
+          const { a, b } = await setup(store);
+          assert.deepEqual(await store.userSyncPrefs(TA, "u1"), new Map());
+          assert.equal(await store.setSyncPref(TA, "u1", ID(1), false), "ok");
+          assert.deepEqual(await store.userSyncPrefs(TA, "u1"), new Map([[ID(1), false]]));
+          // The user has no other row: the open's own result must still read the toggle.
+          const opened = await openOk(store, TA, ID(1), snapshotOf(a), [{ user_id: "u1", end_time: T0_S + 60 }], A1, T0);
+          assert.equal(rowOf(opened.get("u1"), ID(1)).sync_on, false);
+          assert.equal(rowOf(await store.userStatuses(TA, "u1"), ID(1)).sync_on, false);
+          // Flipped back on: the same row reads on, with no new open.
+          assert.equal(await store.setSyncPref(TA, "u1", ID(1), true), "ok");
+          assert.equal(rowOf(await store.userStatuses(TA, "u1"), ID(1)).sync_on, true);
+          assert.deepEqual(await store.userSyncPrefs(TA, "u1"), new Map([[ID(1), true]]));
+          // An explicit "on" for a status whose default is off stays on when the default changes.
+          assert.equal(await store.setSyncPref(TA, "u1", ID(2), true), "ok");
+          const opened2 = await openOk(store, TA, ID(2), snapshotOf(b), [{ user_id: "u1", end_time: T0_S + 60 }], A1, T0);
+          assert.equal(rowOf(opened2.get("u1"), ID(2)).sync_on, true, "the user's on beats the default off");
+          created(await store.updateStatus(TA, status(2, "B", 2, { is_open_by_default: false, color: "RED" }), T0 + 1));
+          assert.equal(rowOf(await store.userStatuses(TA, "u1"), ID(2)).sync_on, true);
+          // Scoped to the user and the tenant.
+          assert.deepEqual(await store.userSyncPrefs(TB, "u1"), new Map());
+          assert.deepEqual(await store.userSyncPrefs(TA, "u2"), new Map());
+        }),
+      );
+
+      test(
+        "setSyncPref refuses an unknown user, an unknown, deleted or other tenant's status, writing nothing",
+        withStore(async (store) => {
+          await setup(store);
+          assert.equal(await store.setSyncPref(TA, "nobody", ID(1), false), "unknown_user");
+          assert.equal(await store.setSyncPref(TA, "u1", ID(99), false), "unknown_status");
+          assert.equal(await store.setSyncPref(TB, "u1", ID(1), false), "unknown_status", "TA's status is not TB's");
+          assert.equal(await store.deleteStatus(TA, ID(2), T0 + 1), true);
+          assert.equal(await store.setSyncPref(TA, "u1", ID(2), true), "unknown_status", "a deleted status");
+          assert.deepEqual(await store.userSyncPrefs(TA, "nobody"), new Map());
+          assert.deepEqual(await store.userSyncPrefs(TA, "u1"), new Map());
+          assert.deepEqual(await store.userSyncPrefs(TB, "u1"), new Map());
+        }),
+      );
+
+      test(
+        "statusHolders: open and unexpired rows only, by user_id, each user with all its rows",
+        withStore(async (store) => {
+          const { a, b } = await setup(store);
+          const users = ["h05", "h01", "h04", "h02", "h03", "h06"];
+          await store.upsertUsers(
+            TA,
+            users.map((u) => userInput(TA, u, `User ${u}`, [appA1])),
+          );
+          await openOk(
+            store,
+            TA,
+            ID(1),
+            snapshotOf(a),
+            users.map((u) => ({ user_id: u, end_time: u === "h04" ? T0_S + 10 : T0_S + 3600 })),
+            A1,
+            T0,
+          );
+          await openOk(store, TA, ID(2), snapshotOf(b), [{ user_id: "h02", end_time: T0_S + 7200 }], A2, T0 + 5);
+          await store.closeUserStatuses(TA, ID(1), ["h03"], T0 + 1);
+          // h06 turned auto-open off: it still has the status open (and is listed).
+          assert.equal(await store.setSyncPref(TA, "h06", ID(1), false), "ok");
+
+          const nowS = T0_S + 10; // h04's end_time == now: expired
+          const all = await store.statusHolders(TA, ID(1), nowS, 100);
+          assert.deepEqual(
+            all.map((h) => h.user_id),
+            ["h01", "h02", "h05", "h06"],
+          );
+          const h02 = all[1];
+          assert.deepEqual(
+            h02?.rows.map((r) => [r.system_status_id, r.open, r.end_time, r.opened_by]),
+            [
+              [ID(1), true, T0_S + 3600, A1],
+              [ID(2), true, T0_S + 7200, A2],
+            ],
+          );
+          assert.deepEqual(
+            h02?.rows,
+            await store
+              .userStatuses(TA, "h02")
+              .then((r) => [...r].sort((x, y) => (x.system_status_id < y.system_status_id ? -1 : 1))),
+          );
+          assert.equal(all[3]?.rows[0]?.sync_on, false, "h06's toggle is resolved in its rows");
+          // Pages: a limit and an after-key give the same users in the same order.
+          const first = await store.statusHolders(TA, ID(1), nowS, 2);
+          const rest = await store.statusHolders(TA, ID(1), nowS, 2, first[first.length - 1]?.user_id);
+          assert.deepEqual(
+            [...first, ...rest].map((h) => h.user_id),
+            ["h01", "h02", "h05", "h06"],
+          );
+          assert.deepEqual(await store.statusHolders(TA, ID(1), nowS, 2, "h06"), []);
+          // Later, everything has expired; status 2 has its one holder until then.
+          assert.deepEqual(await store.statusHolders(TA, ID(1), T0_S + 3600, 100), []);
+          assert.deepEqual(
+            (await store.statusHolders(TA, ID(2), T0_S + 3600, 100)).map((h) => h.user_id),
+            ["h02"],
+          );
+          assert.deepEqual(await store.statusHolders(TA, ID(99), nowS, 100), []);
+          assert.deepEqual(await store.statusHolders(TB, ID(1), T0_S, 100), [], "tenant-scoped");
+        }),
+      );
+    });
+
     // ------------------------------------------------------------ scale and durability
 
     test(
@@ -1082,5 +1222,299 @@ export function storageContract(name: string, makeStore: () => Promise<Store>, h
         }
       },
     );
+
+    // ------------------------------------------------------------ directory (admin API)
+
+    describe("directory: deleteTenant, apps, users, imports", () => {
+      /** Everything TA owns, as the store reads it back (to compare before and after a refused delete). */
+      const holdings = async (store: Store) => ({
+        tenant: await store.getTenant(TA),
+        apps: await store.listApps(50, { tenantKey: TA }),
+        token: await store.tokenOwner(h("t-of-a1")),
+        users: await store.listUsers(TA, 50),
+        statuses: (await store.listStatuses(TA, 10)).items,
+        rows: await store.userStatuses(TA, "u1"),
+        resolved: await store.resolveUserIds(appA1, "open_id", [deriveOpenId(A1, TA, "u1")]),
+      });
+      const populate = async (store: Store) => {
+        await store.insertToken(tok("t-of-a1", A1, T0));
+        const a = created(await store.createStatus(TA, status(1, "A", 1, { i18n_title: { en_us: "A-en" } }), T0, 10));
+        await openOk(store, TA, ID(1), snapshotOf(a), [{ user_id: "u1", end_time: T0_S + 3600 }], A1, T0);
+        await store.upsertUsers(TA, [userInput(TA, "u1", "Ann Lee", [appA1, appA2, appA3], { sync_off: [ID(1)] })]);
+        await store.insertToken(tok("t-of-b1", B1, T0, { tenant_key: TB }));
+        created(await store.createStatus(TB, status(9, "A", 1), T0, 10));
+      };
+
+      test(
+        "deleteTenant removes everything the tenant owns and nothing of another tenant; unknown → false",
+        withStore(async (store) => {
+          await populate(store);
+          assert.equal(await store.deleteTenant("cccccccccccccccc"), false);
+          assert.equal(await store.deleteTenant(TA), true);
+          assert.equal(await store.getTenant(TA), undefined);
+          for (const a of [A1, A2, A3]) assert.equal(await store.getApp(a), undefined);
+          assert.deepEqual(await store.listApps(50, { tenantKey: TA }), []);
+          assert.equal(await store.tokenOwner(h("t-of-a1")), undefined);
+          assert.equal(await store.getToken(h("t-of-a1")), undefined);
+          assert.deepEqual(await store.listUsers(TA, 50), []);
+          assert.equal(await store.getUser(TA, "u1"), undefined);
+          assert.deepEqual(await store.userStatuses(TA, "u1"), []);
+          assert.equal(await store.getStatus(TA, ID(1), true), undefined);
+          for (const [app, id] of [
+            [appA1, deriveOpenId(A1, TA, "u1")],
+            [appA3, deriveOpenId(A3, TA, "u2")],
+          ] as const) {
+            assert.deepEqual(await store.resolveUserIds(app, "open_id", [id]), [{ kind: "invalid" }]);
+          }
+          assert.equal(await store.deleteTenant(TA), false, "a second delete finds nothing");
+          // The other tenant is untouched.
+          assert.deepEqual(await store.getTenant(TB), tenantB);
+          assert.deepEqual(await store.getApp(B1), appB1);
+          assert.equal((await store.tokenOwner(h("t-of-b1")))?.app?.app_id, B1);
+          assert.equal((await store.getUser(TB, "u1"))?.name, "Other Ann");
+          assert.equal((await store.listStatuses(TB, 10)).items.length, 1);
+          assert.equal(userOf((await store.resolveUserIds(appB1, "open_id", [deriveOpenId(B1, TB, "u1")]))[0]), `${TB}/u1`);
+
+          // The key, the status id, its names and priority are free again, and nothing of the old
+          // tenant comes back: not its sync toggle, not the snapshot of the status's version 1.
+          await store.upsertTenant(tenantA);
+          await store.upsertApp(appA1);
+          assert.equal(await store.putUser(TA, { user_id: "u1", name: "New Ann", resigned: false }), "created");
+          const again = created(await store.createStatus(TA, status(1, "A-en", 1), T0, 10));
+          const rows = await openOk(store, TA, ID(1), snapshotOf(again), [{ user_id: "u1", end_time: T0_S + 60 }], A1, T0);
+          assert.equal(rowOf(rows.get("u1"), ID(1)).snapshot.title, "A-en");
+          assert.equal(rowOf(rows.get("u1"), ID(1)).sync_on, true);
+        }),
+      );
+
+      test("deleteTenant is one transaction: a failure at its last step leaves everything in place", async (t) => {
+        if (!hooks.failDeletesOf) return t.skip("this driver has no way to make a delete fail");
+        const fail = hooks.failDeletesOf;
+        await withStore(async (store) => {
+          await populate(store);
+          const before = await holdings(store);
+          // The tenants row goes last: every other delete has run when this one fails.
+          await fail(store, "tenants");
+          await assert.rejects(store.deleteTenant(TA));
+          assert.deepEqual(await holdings(store), before);
+          assert.equal(before.token?.app?.app_id, A1);
+          assert.equal(before.users.length, 2);
+          assert.equal(before.rows.length, 1);
+        })();
+      });
+
+      test(
+        "createApp: this app's derived open_id for every user, a derived union_id for a new developer; existing ids kept",
+        withStore(async (store) => {
+          // u3 has an explicit union id for devA; a non-ASCII developer checks the derivation's encoding.
+          await store.upsertUsers(TA, [userInput(TA, "u3", "Cy Wu", [appA1], { union_ids: { devA: `on_${"3".repeat(32)}` } })]);
+          const A4 = "cli_aaaaaaaaaaaaaaa4";
+          const A5 = "cli_aaaaaaaaaaaaaaa5";
+          const DEV = "開発者·ü";
+          assert.equal(await store.createApp(app(A4, TA, "devA")), "created");
+          assert.equal(await store.createApp(app(A5, TA, DEV)), "created");
+          assert.deepEqual(await store.getApp(A4), app(A4, TA, "devA"));
+          for (const u of ["u1", "u2", "u3"]) {
+            const user = await store.getUser(TA, u);
+            assert.equal(user?.open_ids[A4], deriveOpenId(A4, TA, u), `${u} open_id of A4`);
+            assert.equal(user?.open_ids[A5], deriveOpenId(A5, TA, u), `${u} open_id of A5`);
+            assert.equal(user?.union_ids[DEV], deriveUnionId(DEV, TA, u), `${u} union_id of the new developer`);
+          }
+          assert.equal(
+            (await store.getUser(TA, "u3"))?.union_ids.devA,
+            `on_${"3".repeat(32)}`,
+            "an existing developer's id is kept",
+          );
+          assert.equal((await store.getUser(TA, "u1"))?.union_ids.devA, deriveUnionId("devA", TA, "u1"));
+          // The new ids resolve, for that app only; the other tenant got nothing.
+          const a5 = (await store.getApp(A5)) as App;
+          assert.equal(userOf((await store.resolveUserIds(a5, "open_id", [deriveOpenId(A5, TA, "u2")]))[0]), `${TA}/u2`);
+          assert.equal(userOf((await store.resolveUserIds(a5, "union_id", [deriveUnionId(DEV, TA, "u1")]))[0]), `${TA}/u1`);
+          assert.deepEqual(Object.keys((await store.getUser(TB, "u1"))?.open_ids ?? {}), [B1]);
+        }),
+      );
+
+      test(
+        "createApp: a taken app_id (in any tenant) and an unknown tenant write nothing",
+        withStore(async (store) => {
+          assert.equal(await store.createApp(app(B1, TA, "devNew", { scopes: [] })), "app_taken");
+          assert.deepEqual(await store.getApp(B1), appB1);
+          assert.equal(await store.createApp(app(A1, TA, "devNew")), "app_taken");
+          assert.deepEqual(await store.getApp(A1), appA1);
+          assert.equal((await store.getUser(TA, "u1"))?.union_ids.devNew, undefined);
+          assert.equal(await store.createApp(app("cli_cccccccccccccccc", "cccccccccccccccc", "d")), "no_tenant");
+          assert.equal(await store.getApp("cli_cccccccccccccccc"), undefined);
+        }),
+      );
+
+      test(
+        "updateApp changes only the given fields; revokeTokens deletes the app's tokens in the same call; unknown → undefined",
+        withStore(async (store) => {
+          await store.insertToken(tok("t-a1", A1, T0));
+          await store.insertToken(tok("t-a2", A2, T0));
+          assert.equal((await store.tokenOwner(h("t-a1")))?.token.app_id, A1, "cached before the change");
+          const scoped = await store.updateApp(A1, { scopes: ["x"], visibility: ["u2"] }, false);
+          assert.deepEqual(scoped, { ...appA1, scopes: ["x"], visibility: ["u2"] });
+          assert.deepEqual(await store.getApp(A1), scoped);
+          assert.deepEqual((await store.tokenOwner(h("t-a1")))?.app, scoped, "the token's app is the changed one");
+          const rotated = await store.updateApp(A1, { secret_hash: "scrypt$new", enabled: false }, true);
+          assert.deepEqual(rotated, { ...appA1, scopes: ["x"], visibility: ["u2"], secret_hash: "scrypt$new", enabled: false });
+          assert.equal(await store.tokenOwner(h("t-a1")), undefined, "revoked");
+          assert.equal(await store.latestToken(A1, "tenant", T0), undefined);
+          assert.equal((await store.tokenOwner(h("t-a2")))?.token.app_id, A2, "another app's token stays");
+          assert.deepEqual(await store.updateApp(A2, { visibility: "all" }, false), { ...appA2, visibility: "all" });
+          assert.equal(await store.updateApp("cli_cccccccccccccccc", { enabled: true }, true), undefined);
+          assert.equal(await store.getApp("cli_cccccccccccccccc"), undefined);
+        }),
+      );
+
+      test(
+        "listApps: by app_id, of one tenant or all, after a cursor",
+        withStore(async (store) => {
+          const ids = (apps: App[]) => apps.map((a) => a.app_id);
+          assert.deepEqual(ids(await store.listApps(10)), [A1, A2, A3, B1]);
+          assert.deepEqual(await store.listApps(1), [appA1]);
+          assert.deepEqual(ids(await store.listApps(2, { afterId: A1 })), [A2, A3]);
+          assert.deepEqual(ids(await store.listApps(10, { tenantKey: TA, afterId: A2 })), [A3]);
+          assert.deepEqual(ids(await store.listApps(10, { tenantKey: TB })), [B1]);
+          assert.deepEqual(await store.listApps(10, { tenantKey: "cccccccccccccccc" }), []);
+        }),
+      );
+
+      test(
+        "knownUserIds: the tenant's users among the ids",
+        withStore(async (store) => {
+          assert.deepEqual([...(await store.knownUserIds(TA, ["u2", "u9", "u1", "u2"]))].sort(), ["u1", "u2"]);
+          assert.deepEqual([...(await store.knownUserIds(TB, ["u1", "u2"]))], ["u1"]);
+          assert.deepEqual([...(await store.knownUserIds(TA, []))], []);
+        }),
+      );
+
+      test(
+        "getUser and listUsers: users by user_id with their ids per app and per developer",
+        withStore(async (store) => {
+          const u1 = await store.getUser(TA, "u1");
+          assert.deepEqual(u1, {
+            tenant_key: TA,
+            user_id: "u1",
+            name: "Ann Lee",
+            resigned: false,
+            open_ids: { [A1]: deriveOpenId(A1, TA, "u1"), [A2]: deriveOpenId(A2, TA, "u1"), [A3]: deriveOpenId(A3, TA, "u1") },
+            union_ids: { devA: deriveUnionId("devA", TA, "u1"), devZ: deriveUnionId("devZ", TA, "u1") },
+          });
+          assert.equal(await store.getUser(TA, "u9"), undefined);
+          assert.equal(await store.getUser("cccccccccccccccc", "u1"), undefined);
+          const all = await store.listUsers(TA, 10);
+          assert.deepEqual(
+            all.map((u) => u.user_id),
+            ["u1", "u2"],
+          );
+          assert.deepEqual(all[0], u1);
+          assert.equal(all[1]?.resigned, true);
+          assert.deepEqual(
+            (await store.listUsers(TA, 1, "u1")).map((u) => u.user_id),
+            ["u2"],
+          );
+          assert.deepEqual(await store.listUsers(TA, 10, "u2"), []);
+          assert.deepEqual(await store.listUsers("cccccccccccccccc", 10), []);
+        }),
+      );
+
+      test(
+        "putUser: a new user gets the derived ids of every app; an update keeps ids and toggles; unknown tenant → no_tenant",
+        withStore(async (store) => {
+          assert.equal(await store.putUser(TA, { user_id: "u7", name: "Gus", resigned: false }), "created");
+          assert.deepEqual(await store.getUser(TA, "u7"), {
+            tenant_key: TA,
+            user_id: "u7",
+            name: "Gus",
+            resigned: false,
+            open_ids: { [A1]: deriveOpenId(A1, TA, "u7"), [A2]: deriveOpenId(A2, TA, "u7"), [A3]: deriveOpenId(A3, TA, "u7") },
+            union_ids: { devA: deriveUnionId("devA", TA, "u7"), devZ: deriveUnionId("devZ", TA, "u7") },
+          });
+          assert.equal(userOf((await store.resolveUserIds(appA2, "open_id", [deriveOpenId(A2, TA, "u7")]))[0]), `${TA}/u7`);
+          // An existing user with explicit ids and a toggle of its own keeps them.
+          const explicit = userInput(TA, "u8", "Hu", [appA1, appA2, appA3], {
+            open_ids: { [A1]: `ou_${"8".repeat(32)}` },
+            union_ids: { devA: `on_${"8".repeat(32)}` },
+            sync_off: [ID(1)],
+          });
+          await store.upsertUsers(TA, [explicit]);
+          const a = created(await store.createStatus(TA, status(1, "A", 1), T0, 10));
+          assert.equal(await store.putUser(TA, { user_id: "u8", name: "Hu Renamed", resigned: true }), "updated");
+          const u8 = await store.getUser(TA, "u8");
+          assert.deepEqual(u8, {
+            tenant_key: TA,
+            user_id: "u8",
+            name: "Hu Renamed",
+            resigned: true,
+            open_ids: explicit.open_ids,
+            union_ids: explicit.union_ids,
+          });
+          const rows = await openOk(store, TA, ID(1), snapshotOf(a), [{ user_id: "u8", end_time: T0_S + 60 }], A1, T0);
+          assert.equal(rowOf(rows.get("u8"), ID(1)).sync_on, false, "the toggle survived");
+          const [r] = await store.resolveUserIds(appA1, "open_id", [`ou_${"8".repeat(32)}`]);
+          assert.deepEqual(r, { kind: "user", user: { tenant_key: TA, user_id: "u8", name: "Hu Renamed", resigned: true } });
+          assert.equal(await store.putUser("cccccccccccccccc", { user_id: "u1", name: "x", resigned: false }), "no_tenant");
+          assert.equal(await store.getUser("cccccccccccccccc", "u1"), undefined);
+        }),
+      );
+
+      test(
+        "importUsers: chunks in one call, counts created and updated, reports progress; an unknown tenant writes nothing",
+        withStore(async (store) => {
+          const chunks = [
+            [
+              { user_id: "n001", name: "N 1", resigned: false },
+              { user_id: "u1", name: "Ann Renamed", resigned: true },
+            ],
+            [],
+            Array.from({ length: 30 }, (_, i) => ({
+              user_id: `n1${String(i).padStart(2, "0")}`,
+              name: `N ${i}`,
+              resigned: false,
+            })),
+          ];
+          const progress: number[] = [];
+          assert.deepEqual(await store.importUsers(TA, chunks, (n) => progress.push(n)), { created: 31, updated: 1 });
+          assert.equal(progress.at(-1), 32);
+          assert.equal((await store.listUsers(TA, 100)).length, 33);
+          assert.deepEqual((await store.getUser(TA, "n129"))?.open_ids, {
+            [A1]: deriveOpenId(A1, TA, "n129"),
+            [A2]: deriveOpenId(A2, TA, "n129"),
+            [A3]: deriveOpenId(A3, TA, "n129"),
+          });
+          const u1 = await store.getUser(TA, "u1");
+          assert.equal(u1?.name, "Ann Renamed");
+          assert.equal(u1?.open_ids[A1], deriveOpenId(A1, TA, "u1"));
+          assert.deepEqual(await store.importUsers(TA, [[{ user_id: "n001", name: "N 1 again", resigned: false }]]), {
+            created: 0,
+            updated: 1,
+          });
+          assert.deepEqual(await store.importUsers(TA, []), { created: 0, updated: 0 });
+          assert.equal(await store.importUsers("cccccccccccccccc", chunks), undefined);
+          assert.deepEqual(await store.listUsers("cccccccccccccccc", 10), []);
+        }),
+      );
+
+      test(
+        "importUsers is one transaction: a failure in a later chunk leaves no user of the earlier ones",
+        withStore(async (store) => {
+          function* failing() {
+            yield [
+              { user_id: "n001", name: "N 1", resigned: false },
+              { user_id: "u1", name: "Ann Renamed", resigned: true },
+            ];
+            throw new Error("the spool broke");
+          }
+          await assert.rejects(store.importUsers(TA, { [Symbol.iterator]: failing }));
+          assert.equal(await store.getUser(TA, "n001"), undefined);
+          assert.equal((await store.getUser(TA, "u1"))?.name, "Ann Lee");
+          assert.deepEqual(await store.resolveUserIds(appA1, "open_id", [deriveOpenId(A1, TA, "n001")]), [{ kind: "invalid" }]);
+          // The store still works afterwards.
+          assert.equal(await store.putUser(TA, { user_id: "n001", name: "N 1", resigned: false }), "created");
+        }),
+      );
+    });
   });
 }

@@ -46,6 +46,18 @@ if (!TEST_PG_URL) {
         await store.close();
         return track(new PgStore(url), url);
       },
+      async failDeletesOf(store, table) {
+        const url = urls.get(store);
+        assert.ok(url, "a store this suite did not make");
+        await withPgClient(async (c) => {
+          await c.query(
+            "CREATE OR REPLACE FUNCTION refuse_delete() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$",
+          );
+          await c.query(
+            `CREATE TRIGGER refuse_delete_${table} BEFORE DELETE ON ${table} FOR EACH ROW EXECUTE FUNCTION refuse_delete()`,
+          );
+        }, url);
+      },
     },
   );
   auditContract("postgres", async () => new PgStore(await freshPgUrl()));

@@ -50,6 +50,19 @@ storageContract("sqlite file", async () => fileStore(), {
     paths.set(again, path);
     return again;
   },
+  async failDeletesOf(store, table) {
+    const path = paths.get(store);
+    assert.ok(path, "a store this suite did not make");
+    // Another connection to the same file: the store's own sees the new schema on its next statement.
+    const other = new Database(path);
+    try {
+      other.exec(
+        `CREATE TRIGGER refuse_delete_${table} BEFORE DELETE ON ${table} BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`,
+      );
+    } finally {
+      other.close();
+    }
+  },
 });
 
 describe("SqliteStore specifics", () => {

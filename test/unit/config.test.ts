@@ -33,6 +33,7 @@ describe("loadConfig", () => {
         shutdownGraceMs: 5000,
         adminToken: undefined,
         auditRetentionMs: 30 * 86_400_000,
+        cli: undefined,
       },
     );
   });
@@ -85,6 +86,7 @@ describe("loadConfig", () => {
         shutdownGraceMs: 2000,
         adminToken: undefined,
         auditRetentionMs: 12 * 3_600_000,
+        cli: undefined,
       },
     );
   });
@@ -162,8 +164,22 @@ describe("loadConfig", () => {
     [["--frobnicate"], 'unknown option --frobnicate; "larkstatus help" lists the options'],
     [["--port"], "option --port needs a value, e.g. --port VALUE"],
     [["--help=yes"], "option --help takes no value"],
-    [["serv"], 'unknown command "serv" (did you mean "serve"?); the commands are serve, migrate, help, version'],
-    [["launch"], 'unknown command "launch"; the commands are serve, migrate, help, version'],
+    [
+      ["serv"],
+      'unknown command "serv" (did you mean "serve"?); the commands are serve, migrate, help, version, tenants, apps, users, user-status, sync, import-users, audit, rotate-secret',
+    ],
+    [
+      ["launch"],
+      'unknown command "launch"; the commands are serve, migrate, help, version, tenants, apps, users, user-status, sync, import-users, audit, rotate-secret',
+    ],
+    [
+      ["user-staus", "t", "u"],
+      'unknown command "user-staus" (did you mean "user-status"?); the commands are serve, migrate, help, version, tenants, apps, users, user-status, sync, import-users, audit, rotate-secret',
+    ],
+    [
+      ["tenant"],
+      'unknown command "tenant" (did you mean "tenants"?); the commands are serve, migrate, help, version, tenants, apps, users, user-status, sync, import-users, audit, rotate-secret',
+    ],
   ];
   for (const [argv, message] of mistakes) {
     test(`a mistake says what was wrong and the closest flag: ${argv.join(" ")}`, () => {
@@ -216,5 +232,72 @@ describe("loadConfig", () => {
 
   test("a valid flag hides an invalid env twin", () => {
     assert.equal(loadConfig(["--port", "1234"], { LARKSTATUS_PORT: "bad" }, SEED).port, 1234);
+  });
+});
+
+describe("loadConfig: the commands for a running server", () => {
+  test("a CLI command: its arguments, the common flags, and the environment twins of --url and --admin-token", () => {
+    const c = loadConfig(
+      ["user-status", "a1b2c3d4e5f60718", "u001", "--json", "--db", "sqlite:/srv/x.db"],
+      { LARKSTATUS_URL: "http://127.0.0.1:4000", LARKSTATUS_ADMIN_TOKEN: "t".repeat(20) },
+      SEED,
+    );
+    assert.equal(c.command, "user-status");
+    assert.equal(c.db, "sqlite:/srv/x.db");
+    assert.equal(c.adminToken, "t".repeat(20));
+    assert.deepEqual(
+      { ...c.cli },
+      {
+        args: ["a1b2c3d4e5f60718", "u001"],
+        url: "http://127.0.0.1:4000",
+        json: true,
+        limit: undefined,
+        cursor: undefined,
+        follow: false,
+        filters: {},
+      },
+    );
+    assert.equal(loadConfig(["tenants", "--url", "http://h:1"], { LARKSTATUS_URL: "http://env:2" }, SEED).cli?.url, "http://h:1");
+    assert.equal(loadConfig(["tenants"], {}, SEED).cli?.url, undefined);
+  });
+
+  test("audit takes its filters, --limit, --cursor and --follow", () => {
+    const c = loadConfig(
+      ["audit", "--tenant", "t1", "--user", "u1", "--op", "user.sync", "--since", "2h", "--limit", "5", "--follow"],
+      {},
+      SEED,
+    );
+    assert.deepEqual(c.cli?.filters, { tenant: "t1", user: "u1", op: "user.sync", since: "2h" });
+    assert.equal(c.cli?.limit, 5);
+    assert.equal(c.cli?.follow, true);
+  });
+
+  const mistakes: Array<[string[], string]> = [
+    [["user-status", "t"], "user-status needs USER (usage: larkstatus user-status TENANT USER)"],
+    [["tenants", "extra"], "unexpected arguments: extra (usage: larkstatus tenants)"],
+    [
+      ["sync", "t", "u", "7101214603622940001", "of"],
+      'the last argument of sync must be on or off, got "of" (usage: larkstatus sync TENANT USER STATUS on|off)',
+    ],
+    [["tenants", "--follow"], "option --follow does not apply to tenants (it takes --limit, --cursor)"],
+    [["user-status", "t", "u", "--limit", "3"], "option --limit does not apply to user-status"],
+    [["tenants", "--port", "3000"], "option --port is for serve, not for tenants"],
+    [["tenants", "--limit", "0"], '--limit must be an integer 1-1000000, got "0"'],
+    [
+      ["tenants", "--url", "127.0.0.1:3000"],
+      '--url / LARKSTATUS_URL must be http://HOST:PORT (or https://), got "127.0.0.1:3000"',
+    ],
+    [["serve", "--json"], "option --json is for the commands that call a running server, not for serve"],
+    [["--url", "http://h:1"], "option --url is for the commands that call a running server, not for serve"],
+    [["migrate", "--follow"], "option --follow is for the commands that call a running server, not for migrate"],
+  ];
+  for (const [argv, message] of mistakes) {
+    test(`refused with what was wrong: ${argv.join(" ")}`, () => {
+      assert.equal(configError(argv), message);
+    });
+  }
+
+  test("LARKSTATUS_URL in the environment does not bother serve", () => {
+    assert.equal(loadConfig([], { LARKSTATUS_URL: "http://h:1" }, SEED).command, "serve");
   });
 });

@@ -1,4 +1,5 @@
-/** Tenants: list, create, read, change. */
+/** Tenants: list, create, read, change, delete. */
+import { Type } from "@sinclair/typebox";
 import type { FastifyRequest } from "fastify";
 import { isRefusal } from "../../domain/directory.js";
 import { decodeCursor, page } from "../cursor.js";
@@ -69,5 +70,23 @@ export const patchTenant: AdminOperation = {
     const r = await directory.patchTenant(req.params.tenant_key, req.body, { op: patchTenant.name, log_id: req.id });
     if (isRefusal(r)) throw refusalProblem(r);
     return r;
+  },
+};
+
+export const deleteTenant: AdminOperation = {
+  name: "tenant.delete",
+  method: "DELETE",
+  url: "/tenants/:tenant_key",
+  summary: "Delete a tenant with everything it owns (apps and their tokens, users, statuses), in one transaction",
+  tag: "directory",
+  status: 204,
+  schema: {
+    params: TenantKeyParams,
+    response: { 204: Type.Null({ description: "deleted; no body" }), ...PROBLEM_RESPONSES },
+  },
+  async handle({ directory }, req: FastifyRequest<{ Params: TenantKeyParams }>) {
+    const r = await directory.deleteTenant(req.params.tenant_key);
+    if (isRefusal(r)) throw refusalProblem(r);
+    return undefined;
   },
 };

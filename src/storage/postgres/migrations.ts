@@ -182,7 +182,15 @@ export const PG_MIGRATIONS: readonly string[] = [
   ALTER TABLE tokens ADD CONSTRAINT tokens_pkey PRIMARY KEY (token_hash);
   CREATE INDEX tokens_app ON tokens (app_id, kind, issued_at);
   `,
-  // 5: the audit log, as on SQLite (migration 5 there): one row per acknowledged change, listed
+  // 5: the users who have a status open, page by page (the admin API's status users): a range of
+  // this index per page instead of a scan of the tenant's rows. Its columns never change once a row
+  // exists (open, close and expiry update other columns), so updates stay HOT-eligible and only a
+  // user's first open of a status writes it. Built inside the migration's transaction (not
+  // CONCURRENTLY): on a large table, writes to user_statuses wait while it builds.
+  `
+  CREATE INDEX user_statuses_status_user ON user_statuses (tenant_key, system_status_id, user_id);
+  `,
+  // 6: the audit log, as on SQLite (migration 6 there): one row per acknowledged change, listed
   // newest first by (at_ms, id), one index per filter in that order. Written in the change's own
   // transaction (src/storage/postgres/pg-store.ts says how a batch keeps that to two round trips).
   `

@@ -56,15 +56,24 @@ import {
 } from "../audit-codec.js";
 import { StorageError } from "../errors.js";
 import type {
+  AppPatch,
+  CreateAppResult,
+  DirectoryUser,
+  DirectoryUserInput,
+  ImportCounts,
   ListPage,
   OpenEntry,
+  PutUserResult,
   ResolvedId,
   StatusConflict,
+  StatusHolder,
   StatusWriteResult,
   Store,
+  SyncPrefRefusal,
   TokenOwner,
   UserInput,
 } from "../store.js";
+import { DIRECTORY_SQL as DIR } from "./directory.js";
 import { PG_MIGRATIONS } from "./migrations.js";
 
 export interface PgStoreOptions {
@@ -348,6 +357,23 @@ const SQL = {
     LEFT JOIN sync_prefs sp ON sp.tenant_key = us.tenant_key AND sp.user_id = us.user_id AND sp.system_status_id = us.system_status_id
     WHERE us.tenant_key = $1 AND us.user_id = $2
     ORDER BY us.system_status_id`,
+  /**
+   * The users with `$2` open and unexpired at `$3`, after `$4`, at most `$5` (a range of
+   * user_statuses_status_user, migration 5), each with all its rows, in one statement.
+   */
+  statusHolders: `
+    WITH h AS (
+      SELECT x.user_id FROM user_statuses x
+      WHERE x.tenant_key = $1 AND x.system_status_id = $2 AND x.user_id > $4 AND x.open AND x.end_time > $3::bigint
+      ORDER BY x.user_id LIMIT $5
+    )
+    SELECT us.user_id, us.system_status_id, us.open, us.end_time, us.snapshot, us.opened_by, us.opened_at,
+           COALESCE(sp.sync_on, s.sync_default, true) AS sync_on
+    FROM h
+    JOIN user_statuses us ON us.tenant_key = $1 AND us.user_id = h.user_id
+    LEFT JOIN statuses s ON s.system_status_id = us.system_status_id
+    LEFT JOIN sync_prefs sp ON sp.tenant_key = us.tenant_key AND sp.user_id = us.user_id AND sp.system_status_id = us.system_status_id
+    ORDER BY us.user_id, us.system_status_id`,
   upsertUsers: `
     INSERT INTO users (tenant_key, user_id, name, resigned)
     SELECT $1, t.u, t.n, t.r FROM unnest($2::text[], $3::text[], $4::boolean[]) AS t(u, n, r) ORDER BY t.u COLLATE "C"
@@ -678,6 +704,120 @@ export class PgStore implements Store {
   async getApp(appId: string): Promise<App | undefined> {
     const [r] = await this.query("read an app", "SELECT * FROM apps WHERE app_id = $1", [appId]);
     return r ? toApp(r) : undefined;
+  }
+
+  async deleteTenant(tenantKey: string): Promise<boolean> {
+    return this.tx(`delete tenant ${tenantKey}`, async (c) => {
+      if ((await c.query(DIR.lockTenantForUpdate, [tenantKey])).rowCount === 0) return false;
+      for (const sql of DIR.deleteTenant) await c.query(sql, [tenantKey]);
+      return true;
+    });
+  }
+
+  async createApp(app: App): Promise<CreateAppResult> {
+    return this.tx(`create app ${app.app_id}`, async (c): Promise<CreateAppResult> => {
+      if ((await c.query(DIR.lockTenantForUpdate, [app.tenant_key])).rowCount === 0) return "no_tenant";
+      const inserted = await c.query(DIR.insertApp, [
+        app.app_id,
+        app.tenant_key,
+        app.secret_hash,
+        JSON.stringify(app.scopes),
+        app.enabled,
+        JSON.stringify(app.visibility),
+        app.developer,
+      ]);
+      if (inserted.rowCount === 0) return "app_taken";
+      await c.query(DIR.appOpenIds, [app.app_id, app.tenant_key]);
+      await c.query(DIR.appUnionIds, [app.developer, app.tenant_key]);
+      return "created";
+    });
+  }
+
+  async updateApp(appId: string, patch: AppPatch, revokeTokens: boolean): Promise<App | undefined> {
+    const [r] = await this.query(`change app ${appId}`, DIR.updateApp, [
+      appId,
+      patch.scopes === undefined ? null : JSON.stringify(patch.scopes),
+      patch.visibility === undefined ? null : JSON.stringify(patch.visibility),
+      patch.enabled ?? null,
+      patch.secret_hash ?? null,
+      revokeTokens,
+    ]);
+    return r ? toApp(r) : undefined;
+  }
+
+  async listApps(limit: number, opts: { tenantKey?: string; afterId?: string } = {}): Promise<App[]> {
+    const rows = await this.query("list apps", DIR.listApps, [opts.tenantKey ?? null, opts.afterId ?? "", limit]);
+    return rows.map(toApp);
+  }
+
+  async knownUserIds(tenantKey: string, userIds: readonly string[]): Promise<Set<string>> {
+    if (userIds.length === 0) return new Set();
+    const rows = await this.query("read users", DIR.knownUsers, [tenantKey, [...new Set(userIds)]]);
+    return new Set(rows.map((r) => r.user_id as string));
+  }
+
+  async getUser(tenantKey: string, userId: string): Promise<DirectoryUser | undefined> {
+    const rows = await this.query("read a user", DIR.getUser, [tenantKey, userId]);
+    return (await this.withIds(tenantKey, rows))[0];
+  }
+
+  async listUsers(tenantKey: string, limit: number, afterUserId = ""): Promise<DirectoryUser[]> {
+    return this.withIds(tenantKey, await this.query("list users", DIR.listUsers, [tenantKey, afterUserId, limit]));
+  }
+
+  /** Users rows with their open and union ids (one statement each for the whole page). */
+  private async withIds(tenantKey: string, rows: Row[]): Promise<DirectoryUser[]> {
+    if (rows.length === 0) return [];
+    const out = new Map<string, DirectoryUser>();
+    for (const r of rows) {
+      const u = toUser(r);
+      out.set(u.user_id, { ...u, open_ids: {}, union_ids: {} });
+    }
+    const ids = [...out.keys()];
+    const [open, union] = await Promise.all([
+      this.query("read open ids", DIR.openIdsOf, [tenantKey, ids]),
+      this.query("read union ids", DIR.unionIdsOf, [tenantKey, ids]),
+    ]);
+    for (const r of open) {
+      const u = out.get(r.user_id as string);
+      if (u) u.open_ids[r.app_id as string] = r.open_id as string;
+    }
+    for (const r of union) {
+      const u = out.get(r.user_id as string);
+      if (u) u.union_ids[r.developer as string] = r.union_id as string;
+    }
+    return [...out.values()];
+  }
+
+  async putUser(tenantKey: string, user: DirectoryUserInput): Promise<PutUserResult> {
+    const counts = await this.importUsers(tenantKey, [[user]]);
+    return counts === undefined ? "no_tenant" : counts.created === 1 ? "created" : "updated";
+  }
+
+  async importUsers(
+    tenantKey: string,
+    chunks: Iterable<readonly DirectoryUserInput[]>,
+    onChunk?: (written: number) => void,
+  ): Promise<ImportCounts | undefined> {
+    // A retried transaction (deadlock) iterates the chunks again from the start.
+    return this.tx(`write users of tenant ${tenantKey}`, async (c) => {
+      if ((await c.query(DIR.lockTenantForUsers, [tenantKey])).rowCount === 0) return undefined;
+      const total: ImportCounts = { created: 0, updated: 0 };
+      for (const chunk of chunks) {
+        if (chunk.length === 0) continue;
+        const r = (
+          await c.query({
+            name: "larkstatus_write_users",
+            text: DIR.writeUsers,
+            values: [tenantKey, chunk.map((u) => u.user_id), chunk.map((u) => encText(u.name)), chunk.map((u) => u.resigned)],
+          })
+        ).rows[0] as { created: number; total: number };
+        total.created += r.created;
+        total.updated += r.total - r.created;
+        onChunk?.(total.created + total.updated);
+      }
+      return total;
+    });
   }
 
   async upsertUsers(tenantKey: string, users: UserInput[], audit?: AuditOf<void>): Promise<void> {
@@ -1020,6 +1160,64 @@ export class PgStore implements Store {
 
   async userStatuses(tenantKey: string, userId: string): Promise<UserStatusRow[]> {
     return (await this.query("read user statuses", SQL.userStatuses, [tenantKey, userId])).map(toUserStatus);
+  }
+
+  // ------------------------------------------------------------------ what users show
+
+  async userSyncPrefs(tenantKey: string, userId: string): Promise<Map<string, boolean>> {
+    const rows = await this.query(
+      "read sync toggles",
+      "SELECT system_status_id, sync_on FROM sync_prefs WHERE tenant_key = $1 AND user_id = $2",
+      [tenantKey, userId],
+    );
+    return new Map(rows.map((r) => [r.system_status_id as string, r.sync_on as boolean]));
+  }
+
+  async setSyncPref(tenantKey: string, userId: string, statusId: string, on: boolean): Promise<"ok" | SyncPrefRefusal> {
+    return this.tx(`set a sync toggle of ${userId}`, async (c): Promise<"ok" | SyncPrefRefusal> => {
+      // The locks an open takes, in its order (the status shared, then the user's row): a toggle and
+      // an open of the same user serialize, so the open's result reflects the toggle or precedes it;
+      // a delete of the status in flight is waited for, then seen.
+      const live = await c.query(
+        "SELECT 1 FROM statuses WHERE tenant_key = $1 AND system_status_id = $2 AND deleted_at IS NULL FOR SHARE",
+        [tenantKey, statusId],
+      );
+      const user = await c.query("SELECT 1 FROM users WHERE tenant_key = $1 AND user_id = $2 FOR NO KEY UPDATE", [
+        tenantKey,
+        userId,
+      ]);
+      if (user.rowCount === 0) return "unknown_user";
+      if (live.rowCount === 0) return "unknown_status";
+      await c.query(
+        `INSERT INTO sync_prefs (tenant_key, user_id, system_status_id, sync_on) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (tenant_key, user_id, system_status_id) DO UPDATE SET sync_on = excluded.sync_on`,
+        [tenantKey, userId, statusId, on],
+      );
+      return "ok";
+    });
+  }
+
+  async statusHolders(
+    tenantKey: string,
+    statusId: string,
+    nowS: number,
+    limit: number,
+    afterUserId = "",
+  ): Promise<StatusHolder[]> {
+    const rows = await this.query("read the users of a status", SQL.statusHolders, [
+      tenantKey,
+      statusId,
+      nowS,
+      afterUserId,
+      limit,
+    ]);
+    const out: StatusHolder[] = [];
+    for (const r of rows) {
+      const last = out[out.length - 1];
+      if (last && last.user_id === r.user_id) last.rows.push(toUserStatus(r));
+      else out.push({ user_id: r.user_id as string, rows: [toUserStatus(r)] });
+    }
+    return out;
   }
 
   // ------------------------------------------------------------------ the audit log

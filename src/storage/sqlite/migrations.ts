@@ -154,7 +154,14 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   INSERT INTO meta (key, value) SELECT 'scrub_pending', '4' FROM meta WHERE key = 'schema_version'
     ON CONFLICT(key) DO UPDATE SET value = excluded.value;
   `,
-  // 5: the audit log, one row per acknowledged change (never one per user), append-only but for
+  // 5: the users who have a status open, page by page (the admin API's status users): a range of
+  // this index per page instead of a scan of the tenant's rows. Its columns never change once a row
+  // exists (open, close and expiry update other columns), so only a user's first open of a status
+  // writes it.
+  `
+  CREATE INDEX user_statuses_status_user ON user_statuses (tenant_key, system_status_id, user_id);
+  `,
+  // 6: the audit log, one row per acknowledged change (never one per user), append-only but for
   // retention. Listed newest first by (at_ms, id); each index below serves one filter in that
   // order and takes one entry per call, at its right-hand end. users (the employee ids a batch
   // named, space-separated) sits before the large results column so a scan for one user reads no

@@ -32,8 +32,25 @@ import {
   userNeedle,
 } from "../audit-codec.js";
 import { StorageError } from "../errors.js";
-import type { ListPage, OpenEntry, ResolvedId, StatusWriteResult, Store, TokenOwner, UserInput } from "../store.js";
+import type {
+  AppPatch,
+  CreateAppResult,
+  DirectoryUser,
+  DirectoryUserInput,
+  ImportCounts,
+  ListPage,
+  OpenEntry,
+  PutUserResult,
+  ResolvedId,
+  StatusHolder,
+  StatusWriteResult,
+  Store,
+  SyncPrefRefusal,
+  TokenOwner,
+  UserInput,
+} from "../store.js";
 import { Checkpointer, FALLBACK_AUTOCHECKPOINT_PAGES } from "./checkpointer.js";
+import { registerIdFunctions, SqliteDirectory, toApp } from "./directory.js";
 import { DatabaseLock, prepareDatabaseFile } from "./files.js";
 import { GroupCommit } from "./group-commit.js";
 import { SHA256_FUNCTION, SQLITE_MIGRATIONS, TOKENS_HASHED_VERSION } from "./migrations.js";
@@ -120,18 +137,6 @@ function tenantParams(t: Tenant) {
   };
 }
 
-function toApp(r: Row): App {
-  return {
-    app_id: r.app_id as string,
-    tenant_key: r.tenant_key as string,
-    secret_hash: r.secret_hash as string,
-    scopes: JSON.parse(r.scopes as string) as string[],
-    enabled: r.enabled === 1,
-    visibility: JSON.parse(r.visibility as string) as App["visibility"],
-    developer: r.developer as string,
-  };
-}
-
 /** Parses `sqlite:PATH` / `sqlite::memory:` into a better-sqlite3 filename. */
 export function sqlitePath(url: string): string {
   if (!url.startsWith("sqlite:")) throw new StorageError(`not a sqlite URL: ${url}`);
@@ -213,6 +218,8 @@ export class SqliteStore implements Store {
   private readonly tokens = new BoundedCache<TokenRecord>(RECORD_CACHE_MAX);
   private readonly statuses = new BoundedCache<StatusRecord>(RECORD_CACHE_MAX);
   private prepared: ReturnType<SqliteStore["prepare"]> | undefined;
+  /** The admin API's directory statements (directory.ts). */
+  private dir: SqliteDirectory | undefined;
   /** Open/close statements by batch size (1..CHUNK). */
   private readonly bySize = new Map<string, Database.Statement>();
 
@@ -244,6 +251,7 @@ export class SqliteStore implements Store {
       this.db.pragma("busy_timeout = 5000");
       this.db.pragma("foreign_keys = ON");
       this.db.function(SHA256_FUNCTION, { deterministic: true }, (v: unknown) => tokenHash(String(v)));
+      registerIdFunctions(this.db);
       this.group = new GroupCommit(this.db, () => this.forgetCaches());
     } catch (cause) {
       void this.checkpointer?.stop();
@@ -272,6 +280,11 @@ export class SqliteStore implements Store {
   /** Transactions committed and the store calls they carried, since this store opened. */
   get groupCommitStats(): { groups: number; calls: number } {
     return { ...this.group.stats };
+  }
+
+  private get d(): SqliteDirectory {
+    if (!this.dir) throw new StorageError("store used before migrate()");
+    return this.dir;
   }
 
   private get s(): ReturnType<SqliteStore["prepare"]> {
@@ -309,6 +322,7 @@ export class SqliteStore implements Store {
       this.db.pragma(`secure_delete = ${secureDelete}`);
     }
     this.prepared = this.prepare();
+    this.dir = new SqliteDirectory(this.db);
   }
 
   /**
@@ -434,6 +448,18 @@ export class SqliteStore implements Store {
       liveSyncDefault: db
         .prepare("SELECT sync_default FROM statuses WHERE tenant_key = ? AND system_status_id = ? AND deleted_at IS NULL")
         .pluck(),
+      getUser: db.prepare("SELECT tenant_key, user_id, name, resigned FROM users WHERE tenant_key = ? AND user_id = ?"),
+      userPrefs: db.prepare("SELECT system_status_id, sync_on FROM sync_prefs WHERE tenant_key = ? AND user_id = ?").raw(true),
+      // A range of user_statuses_status_user (migration 5), in user order. Named: without statistics
+      // the planner prefers the primary key (tenant, user), whose user order also fits ORDER BY, and
+      // would walk every row of the tenant to find one status's.
+      holderIds: db
+        .prepare(
+          `SELECT user_id FROM user_statuses INDEXED BY user_statuses_status_user
+           WHERE tenant_key = ? AND system_status_id = ? AND user_id > ? AND open = 1 AND end_time > ?
+           ORDER BY user_id LIMIT ?`,
+        )
+        .pluck(),
       anyTenant: db.prepare("SELECT 1 FROM tenants LIMIT 1"),
       insertAudit: db.prepare(`INSERT INTO audit (${AUDIT_INSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       pruneAudit: db.prepare("DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE at_ms < ? ORDER BY at_ms, id LIMIT ?)"),
@@ -538,6 +564,83 @@ export class SqliteStore implements Store {
     return this.group.read(() => {
       const r = this.s.getApp.get(appId) as Row | undefined;
       return r ? this.apps.remember(appId, toApp(r)) : undefined;
+    });
+  }
+
+  async deleteTenant(tenantKey: string): Promise<boolean> {
+    const d = this.d;
+    // Everything cached may belong to the tenant (its apps, tokens, statuses, resolved ids).
+    this.forgetCaches();
+    try {
+      return await this.group.write(() => d.deleteTenant(tenantKey));
+    } finally {
+      this.forgetCaches();
+    }
+  }
+
+  async createApp(app: App): Promise<CreateAppResult> {
+    const d = this.d;
+    this.clearResolved();
+    this.apps.delete(app.app_id);
+    return this.group.write(() => d.createApp(app));
+  }
+
+  async updateApp(appId: string, patch: AppPatch, revokeTokens: boolean): Promise<App | undefined> {
+    const d = this.d;
+    this.clearResolved();
+    this.apps.delete(appId);
+    if (revokeTokens) for (const [k, t] of this.tokens) if (t.app_id === appId) this.tokens.delete(k);
+    return this.group.write(() => d.updateApp(appId, patch, revokeTokens));
+  }
+
+  async listApps(limit: number, opts: { tenantKey?: string; afterId?: string } = {}): Promise<App[]> {
+    const d = this.d;
+    return this.group.read(() => d.listApps(limit, opts));
+  }
+
+  async knownUserIds(tenantKey: string, userIds: readonly string[]): Promise<Set<string>> {
+    const d = this.d;
+    return this.group.read(() => d.knownUserIds(tenantKey, userIds));
+  }
+
+  async getUser(tenantKey: string, userId: string): Promise<DirectoryUser | undefined> {
+    const d = this.d;
+    return this.group.read(() => d.getUser(tenantKey, userId));
+  }
+
+  async listUsers(tenantKey: string, limit: number, afterUserId?: string): Promise<DirectoryUser[]> {
+    const d = this.d;
+    return this.group.read(() => d.listUsers(tenantKey, limit, afterUserId));
+  }
+
+  async putUser(tenantKey: string, user: DirectoryUserInput): Promise<PutUserResult> {
+    const counts = await this.importUsers(tenantKey, [[user]]);
+    return counts === undefined ? "no_tenant" : counts.created === 1 ? "created" : "updated";
+  }
+
+  /**
+   * One savepoint for the whole import, run synchronously: the group-commit writer (and with it
+   * the event loop) is held for as long as the import writes (measured by bench/import.ts). The
+   * chunks come from a spool the caller filled and validated first, so nothing here waits on the
+   * client.
+   */
+  async importUsers(
+    tenantKey: string,
+    chunks: Iterable<readonly DirectoryUserInput[]>,
+    onChunk?: (written: number) => void,
+  ): Promise<ImportCounts | undefined> {
+    const d = this.d;
+    this.clearResolved();
+    return this.group.write(() => {
+      if (!d.tenantExists(tenantKey)) return undefined;
+      const total: ImportCounts = { created: 0, updated: 0 };
+      for (const chunk of chunks) {
+        const c = d.writeUsers(tenantKey, chunk);
+        total.created += c.created;
+        total.updated += c.updated;
+        onChunk?.(total.created + total.updated);
+      }
+      return total;
     });
   }
 
@@ -900,6 +1003,45 @@ export class SqliteStore implements Store {
     );
   }
 
+  async userSyncPrefs(tenantKey: string, userId: string): Promise<Map<string, boolean>> {
+    return this.group.read(
+      () => new Map((this.s.userPrefs.all(tenantKey, userId) as Array<[string, number]>).map(([id, on]) => [id, on === 1])),
+    );
+  }
+
+  async setSyncPref(tenantKey: string, userId: string, statusId: string, on: boolean): Promise<"ok" | SyncPrefRefusal> {
+    // No cache holds a toggle: opens read sync_prefs by SQL (usersWithMore, USER_STATUS_ROWS), and
+    // resolved ids and records do not depend on it, so there is nothing to evict.
+    const s = this.s;
+    return this.group.write((): "ok" | SyncPrefRefusal => {
+      if (s.getUser.get(tenantKey, userId) === undefined) return "unknown_user";
+      if (s.liveSyncDefault.get(tenantKey, statusId) === undefined) return "unknown_status";
+      s.insertPref.run(tenantKey, userId, statusId, on ? 1 : 0);
+      return "ok";
+    });
+  }
+
+  async statusHolders(
+    tenantKey: string,
+    statusId: string,
+    nowS: number,
+    limit: number,
+    afterUserId = "",
+  ): Promise<StatusHolder[]> {
+    return this.group.read(() => {
+      const ids = this.s.holderIds.all(tenantKey, statusId, afterUserId, nowS, limit) as string[];
+      if (ids.length === 0) return [];
+      const byUser = new Map<string, UserStatusRow[]>(ids.map((u) => [u, []]));
+      for (const r of this.s.manyUserStatuses.all(tenantKey, JSON.stringify(ids)) as UserStatusDbRow[]) {
+        byUser.get(r.user_id)?.push(this.toUserStatus(r));
+      }
+      return ids.map((u) => ({
+        user_id: u,
+        rows: (byUser.get(u) as UserStatusRow[]).sort((a, b) => compareBytes(a.system_status_id, b.system_status_id)),
+      }));
+    });
+  }
+
   // ------------------------------------------------------------------ the audit log
 
   /**
@@ -997,4 +1139,9 @@ function auditQuery(
   add(scan, "o", "a.op = @op", "op", f.op);
   add(scan, "r", "a.actor = @actor", "actor", f.actor);
   return { indexed: where.length ? `WHERE ${where.join(" AND ")}` : "", scanned: scan.join(" AND "), params, key };
+}
+
+/** Byte order of two ASCII keys (ids), as the indexes order them. */
+function compareBytes(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -50,6 +50,24 @@ export interface AuditRecord extends AuditEntry {
  */
 export type AuditOf<R> = (result: R) => AuditEntry | undefined;
 
+/** Who asks for an admin change, for its audit entry: the admin operation's name and the request's log id. */
+export interface ChangeBy {
+  op: string;
+  log_id?: string;
+}
+
+/** The audit entry of an admin change to `tenantKey` at `atMs`; `more` adds the app, status, users or change. */
+export function adminEntry(by: ChangeBy, atMs: number, tenantKey: string, more: Partial<AuditEntry> = {}): AuditEntry {
+  return {
+    at_ms: atMs,
+    tenant_key: tenantKey,
+    actor: "admin",
+    op: by.op,
+    ...(by.log_id === undefined ? {} : { log_id: by.log_id }),
+    ...more,
+  };
+}
+
 /** What `GET /admin/v1/audit` filters on; every field optional. */
 export interface AuditFilter {
   tenant_key?: string;

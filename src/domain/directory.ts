@@ -4,7 +4,7 @@
  * too). No HTTP: each method answers a result the admin layer turns into a response.
  */
 import type { DirectoryUser, DirectoryUserInput, ImportCounts, Store } from "../storage/store.js";
-import type { AuditEntry } from "./audit.js";
+import { type AuditEntry, adminEntry, type ChangeBy } from "./audit.js";
 import type { Clock } from "./clock.js";
 import type { IdGenerator } from "./ids.js";
 import type { App, Tenant, Visibility } from "./model.js";
@@ -89,12 +89,6 @@ export interface TenantInput {
 
 export type TenantPatch = Partial<Omit<Tenant, "tenant_key">>;
 
-/** Who asks for a directory change, for its audit entry: the admin operation's name and the request's log id. */
-export interface ChangeBy {
-  op: string;
-  log_id?: string;
-}
-
 export class Directory {
   private readonly store: Store;
   private readonly ids: IdGenerator;
@@ -119,16 +113,9 @@ export class Directory {
     return this.store.getTenant(tenantKey);
   }
 
-  /** The audit entry of an admin change to `tenantKey`. */
-  private entry(by: ChangeBy, tenantKey: string, change: object): AuditEntry {
-    return {
-      at_ms: this.clock.now(),
-      tenant_key: tenantKey,
-      actor: "admin",
-      op: by.op,
-      ...(by.log_id === undefined ? {} : { log_id: by.log_id }),
-      change,
-    };
+  /** The audit entry of an admin change to `tenantKey`, now. */
+  private entry(by: ChangeBy, tenantKey: string, more: Partial<AuditEntry> = {}): AuditEntry {
+    return adminEntry(by, this.clock.now(), tenantKey, more);
   }
 
   /** Creates a tenant (a key is made when none is given); a taken key is a conflict. */
@@ -140,7 +127,9 @@ export class Directory {
       sensitive_words: input.sensitive_words ?? [],
     };
     if (
-      !(await this.store.insertTenant(tenant, (created) => (created ? this.entry(by, tenant.tenant_key, tenant) : undefined)))
+      !(await this.store.insertTenant(tenant, (created) =>
+        created ? this.entry(by, tenant.tenant_key, { change: tenant }) : undefined,
+      ))
     ) {
       return { refused: "conflict", detail: `tenant_key ${tenant.tenant_key} is taken` };
     }
@@ -153,13 +142,14 @@ export class Directory {
     if (!current) return { refused: "not_found", what: "tenant", id: tenantKey };
     const next: Tenant = { ...current, ...patch, tenant_key: tenantKey };
     // The entry records the fields the admin set (their new values).
-    await this.store.upsertTenant(next, () => this.entry(by, tenantKey, { ...patch }));
+    await this.store.upsertTenant(next, () => this.entry(by, tenantKey, { change: { ...patch } }));
     return next;
   }
 
   /** Deletes a tenant with everything it owns (one store transaction). */
-  async deleteTenant(tenantKey: string): Promise<true | Refusal> {
-    return (await this.store.deleteTenant(tenantKey)) ? true : noTenant(tenantKey);
+  async deleteTenant(tenantKey: string, by: ChangeBy): Promise<true | Refusal> {
+    const deleted = await this.store.deleteTenant(tenantKey, (done) => (done ? this.entry(by, tenantKey) : undefined));
+    return deleted ? true : noTenant(tenantKey);
   }
 
   // ---------------------------------------------------------------- apps
@@ -179,7 +169,7 @@ export class Directory {
    * when none is given; a taken one (in any tenant) is a conflict. The store gives every user of
    * the tenant the app's derived ids in the same transaction.
    */
-  async createApp(tenantKey: string, input: AppInput): Promise<AppWithSecret | Refusal> {
+  async createApp(tenantKey: string, input: AppInput, by: ChangeBy): Promise<AppWithSecret | Refusal> {
     if (!(await this.store.getTenant(tenantKey))) return noTenant(tenantKey);
     const invalid = await this.appRefusal(tenantKey, input);
     if (invalid) return invalid;
@@ -194,14 +184,18 @@ export class Directory {
       visibility: input.visibility ?? defaults.visibility,
       developer: input.developer ?? defaults.developer,
     };
-    const r = await this.store.createApp(app);
+    // The entry records the app as created, never its secret nor the secret's hash.
+    const { secret_hash: _, ...recorded } = app;
+    const r = await this.store.createApp(app, (res) =>
+      res === "created" ? this.entry(by, tenantKey, { app_id: app.app_id, change: recorded }) : undefined,
+    );
     if (r === "no_tenant") return noTenant(tenantKey);
     if (r === "app_taken") return { refused: "conflict", detail: `app_id ${app.app_id} is taken` };
     return { app, app_secret: appSecret };
   }
 
   /** Changes an app's enabled, scopes or visibility; disabling it revokes its tokens in the same transaction. */
-  async patchApp(appId: string, change: AppChange): Promise<App | Refusal> {
+  async patchApp(appId: string, change: AppChange, by: ChangeBy): Promise<App | Refusal> {
     const current = await this.store.getApp(appId);
     if (!current) return noApp(appId);
     const invalid = await this.appRefusal(current.tenant_key, change);
@@ -211,14 +205,20 @@ export class Directory {
       ...(change.scopes !== undefined ? { scopes: change.scopes } : {}),
       ...(change.visibility !== undefined ? { visibility: change.visibility } : {}),
     };
-    return (await this.store.updateApp(appId, patch, change.enabled === false)) ?? noApp(appId);
+    const app = await this.store.updateApp(appId, patch, change.enabled === false, (a) =>
+      a ? this.entry(by, a.tenant_key, { app_id: appId, change: patch }) : undefined,
+    );
+    return app ?? noApp(appId);
   }
 
   /** A new secret for the app; every token of the app is revoked in the same transaction. */
-  async rotateSecret(appId: string): Promise<AppWithSecret | Refusal> {
+  async rotateSecret(appId: string, by: ChangeBy): Promise<AppWithSecret | Refusal> {
     if (!(await this.store.getApp(appId))) return noApp(appId);
     const appSecret = this.ids.appSecret();
-    const app = await this.store.updateApp(appId, { secret_hash: await hashSecret(appSecret, this.scryptN) }, true);
+    // The entry says that the secret changed (and the tokens were revoked), never what it became.
+    const app = await this.store.updateApp(appId, { secret_hash: await hashSecret(appSecret, this.scryptN) }, true, (a) =>
+      a ? this.entry(by, a.tenant_key, { app_id: appId }) : undefined,
+    );
     return app ? { app, app_secret: appSecret } : noApp(appId);
   }
 
@@ -252,8 +252,14 @@ export class Directory {
     tenantKey: string,
     userId: string,
     change: UserChange,
+    by: ChangeBy,
   ): Promise<{ user: DirectoryUser; created: boolean } | Refusal> {
-    const r = await this.store.putUser(tenantKey, { user_id: userId, name: change.name, resigned: change.resigned ?? false });
+    const written = { user_id: userId, name: change.name, resigned: change.resigned ?? false };
+    const r = await this.store.putUser(tenantKey, written, (res) =>
+      res === "no_tenant"
+        ? undefined
+        : this.entry(by, tenantKey, { users: [userId], change: { ...written, created: res === "created" } }),
+    );
     if (r === "no_tenant") return noTenant(tenantKey);
     const user = await this.store.getUser(tenantKey, userId);
     // Only a tenant deleted in between leaves no user to answer with.
@@ -267,9 +273,15 @@ export class Directory {
   async importUsers(
     tenantKey: string,
     users: Iterable<readonly DirectoryUserInput[]>,
+    by: ChangeBy,
     onProgress?: (written: number) => void,
   ): Promise<ImportCounts | Refusal> {
-    return (await this.store.importUsers(tenantKey, users, onProgress)) ?? noTenant(tenantKey);
+    // [ours] one entry with the counts, not the users' ids (an import may hold 10^6 of them): the
+    // user filter does not find an import; the op filter does.
+    const counts = await this.store.importUsers(tenantKey, users, onProgress, (c) =>
+      c ? this.entry(by, tenantKey, { change: { ...c } }) : undefined,
+    );
+    return counts ?? noTenant(tenantKey);
   }
 }
 

@@ -5,6 +5,7 @@
  * never a second copy of it. No HTTP: each method answers a result or a Refusal.
  */
 import type { StatusHolder, Store } from "../storage/store.js";
+import { adminEntry, type ChangeBy } from "./audit.js";
 import type { Clock } from "./clock.js";
 import type { Refusal } from "./directory.js";
 import { MAX_LIVE_STATUSES, type StatusSnapshot, type User, type UserStatusRow } from "./model.js";
@@ -151,10 +152,24 @@ export class UserState {
    * answers the new view. Later opens of the status answer `success_user_close_syn` while it is
    * off, and the view's `shown` follows at once (the rule reads the toggle).
    */
-  async setSync(tenantKey: string, userId: string, statusId: string, on: boolean): Promise<UserStatusView | Refusal> {
+  async setSync(
+    tenantKey: string,
+    userId: string,
+    statusId: string,
+    on: boolean,
+    by: ChangeBy,
+  ): Promise<UserStatusView | Refusal> {
     const user = await this.tenantUser(tenantKey, userId);
     if ("refused" in user) return user;
-    const r = await this.store.setSyncPref(tenantKey, userId, statusId, on);
+    const r = await this.store.setSyncPref(tenantKey, userId, statusId, on, (res) =>
+      res === "ok"
+        ? adminEntry(by, this.clock.now(), tenantKey, {
+            system_status_id: statusId,
+            users: [userId],
+            change: { user_id: userId, on },
+          })
+        : undefined,
+    );
     if (r === "unknown_user") return { refused: "not_found", what: "user", id: userId };
     // [ours] a deleted status has no toggle (the client lists live statuses only): 404 like an unknown one.
     if (r === "unknown_status") return { refused: "not_found", what: "system status", id: statusId };

@@ -139,20 +139,20 @@ export interface Store {
    * toggles, statuses, their names and snapshots, user statuses) in one transaction. False, having
    * changed nothing, when there is no such tenant.
    */
-  deleteTenant(tenantKey: string): Promise<boolean>;
+  deleteTenant(tenantKey: string, audit?: AuditOf<boolean>): Promise<boolean>;
   /**
    * Creates an app of an existing tenant, in one transaction with its ids: this app's derived
    * open_id (`deriveOpenId`) for every user of the tenant, and a derived union_id
    * (`deriveUnionId`) for every user who has none for the app's developer yet. Written set-based
    * (a tenant may have 10^6 users). `app_taken` when the app_id exists in any tenant.
    */
-  createApp(app: App): Promise<CreateAppResult>;
+  createApp(app: App, audit?: AuditOf<CreateAppResult>): Promise<CreateAppResult>;
   /**
    * Changes the given fields of an app and, with `revokeTokens`, deletes its tokens in the same
    * transaction (a disabled app, a rotated secret). The app after the change, or undefined when
    * there is no such app.
    */
-  updateApp(appId: string, patch: AppPatch, revokeTokens: boolean): Promise<App | undefined>;
+  updateApp(appId: string, patch: AppPatch, revokeTokens: boolean, audit?: AuditOf<App | undefined>): Promise<App | undefined>;
   /** Apps by app_id (only the tenant's, with `tenantKey`), after `afterId` when given: at most `limit`. */
   listApps(limit: number, opts?: { tenantKey?: string; afterId?: string }): Promise<App[]>;
   /** Those of `userIds` that are users of the tenant. */
@@ -165,7 +165,7 @@ export interface Store {
    * Creates or updates one user (name, resigned). A new user gets the derived ids of every app of
    * the tenant; an existing one keeps its ids and sync toggles.
    */
-  putUser(tenantKey: string, user: DirectoryUserInput): Promise<PutUserResult>;
+  putUser(tenantKey: string, user: DirectoryUserInput, audit?: AuditOf<PutUserResult>): Promise<PutUserResult>;
   /**
    * Creates or updates many users, as `putUser` does for each, in ONE transaction over every
    * chunk (the whole import or nothing). Chunks come in user_id order without duplicates (the
@@ -178,6 +178,7 @@ export interface Store {
     tenantKey: string,
     chunks: Iterable<readonly DirectoryUserInput[]>,
     onChunk?: (written: number) => void,
+    audit?: AuditOf<ImportCounts | undefined>,
   ): Promise<ImportCounts | undefined>;
   /** Resolves ids of one type for `app` within its tenant, in input order. */
   resolveUserIds(app: App, idType: UserIdType, ids: readonly string[]): Promise<ResolvedId[]>;
@@ -262,7 +263,13 @@ export interface Store {
    * user exists and the status is a live status of the tenant; refused (nothing written) otherwise.
    * The choice is stored as given, so it outlives a later change of the status's default.
    */
-  setSyncPref(tenantKey: string, userId: string, statusId: string, on: boolean): Promise<"ok" | SyncPrefRefusal>;
+  setSyncPref(
+    tenantKey: string,
+    userId: string,
+    statusId: string,
+    on: boolean,
+    audit?: AuditOf<"ok" | SyncPrefRefusal>,
+  ): Promise<"ok" | SyncPrefRefusal>;
   /**
    * The users whose row of `statusId` is open and unexpired at `nowS` (end_time > nowS), by
    * user_id (byte order) after `afterUserId` when given, at most `limit`, each with all its rows,

@@ -9,6 +9,7 @@ import type { LightMyRequestResponse } from "fastify";
 import { E, type ExpectedError, invalid, NO_SUCH_STATUS, SCOPE_EMPLOYEE_ID, scopeRequired } from "../api/support.js";
 import {
   ACME,
+  ADMIN_TOKEN,
   APP,
   assertError,
   BASE,
@@ -316,6 +317,129 @@ describe("audit: admin and seed changes", () => {
             change: { tenant_key: "abcdef0123456789", name: "Initrode", api_enabled: true, sensitive_words: [] },
           },
         ],
+      );
+    });
+  });
+
+  test("the directory and state writes: one entry each with what was set (never a secret), the request's id; a refused one has none", async () => {
+    await withAdmin(async (t) => {
+      const before = (await everything(t)).length;
+      const id = (res: LightMyRequestResponse) => res.headers["x-request-id"] as string;
+      const app = await admin(t, "POST", `/tenants/${ACME}/apps`, { app_id: "cli_00000000000000a1", scopes: [] });
+      const created = ok<{ app_secret: string }>(app, 201);
+      t.clock.advance(1);
+      const patched = await admin(t, "PATCH", "/apps/cli_00000000000000a1", { enabled: false });
+      ok(patched);
+      t.clock.advance(1);
+      const rotated = await admin(t, "POST", "/apps/cli_00000000000000a1/secret");
+      const secret = ok<{ app_secret: string }>(rotated).app_secret;
+      t.clock.advance(1);
+      const put = await admin(t, "PUT", `/tenants/${ACME}/users/u900`, { name: "New Hire" });
+      ok(put, 201);
+      t.clock.advance(1);
+      const imported = await t.app.inject({
+        method: "POST",
+        url: `${ADMIN}/tenants/${ACME}/users/import`,
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/x-ndjson" },
+        payload: `${JSON.stringify({ user_id: "u901", name: "A" })}\n${JSON.stringify({ user_id: "u900", name: "B" })}\n`,
+      });
+      ok(imported);
+      t.clock.advance(1);
+      const synced = await admin(t, "PUT", `/tenants/${ACME}/users/u001/sync/${TRIP}`, { on: false });
+      ok(synced);
+      t.clock.advance(1);
+      const deleted = await admin(t, "DELETE", `/tenants/${INITECH}`);
+      assert.equal(deleted.statusCode, 204, deleted.body);
+      // Refused: 409, 404 and 400 leave nothing.
+      assertProblem(await admin(t, "POST", `/tenants/${ACME}/apps`, { app_id: "cli_00000000000000a1", scopes: [] }), P.conflict);
+      assertProblem(await admin(t, "PATCH", "/apps/cli_ffffffffffffffff", { enabled: true }), P.notFound);
+      assertProblem(await admin(t, "POST", "/apps/cli_ffffffffffffffff/secret"), P.notFound);
+      assertProblem(await admin(t, "PUT", "/tenants/ffffffffffffffff/users/u1", { name: "x" }), P.notFound);
+      assertProblem(await admin(t, "PUT", `/tenants/${ACME}/users/u001/sync/7999999999999999999`, { on: true }), P.notFound);
+      assertProblem(await admin(t, "DELETE", `/tenants/${INITECH}`), P.notFound);
+      assertProblem(
+        await admin(t, "POST", `/tenants/${ACME}/apps`, { scopes: ["contact:user.employee_id:readonlx"] }),
+        P.invalid("scopes[0]"),
+      );
+
+      const all = await everything(t);
+      assert.equal(all.length, before + 7);
+      assert.deepEqual(
+        all.slice(0, 7).map(({ id: _, ...e }) => e),
+        [
+          { at_ms: T0 + 6, tenant_key: INITECH, actor: "admin", op: "tenant.delete", log_id: id(deleted) },
+          {
+            at_ms: T0 + 5,
+            tenant_key: ACME,
+            actor: "admin",
+            op: "user.sync",
+            system_status_id: TRIP,
+            log_id: id(synced),
+            change: { user_id: "u001", on: false },
+          },
+          {
+            at_ms: T0 + 4,
+            tenant_key: ACME,
+            actor: "admin",
+            op: "user.import",
+            log_id: id(imported),
+            change: { created: 1, updated: 1 },
+          },
+          {
+            at_ms: T0 + 3,
+            tenant_key: ACME,
+            actor: "admin",
+            op: "user.put",
+            log_id: id(put),
+            change: { user_id: "u900", name: "New Hire", resigned: false, created: true },
+          },
+          {
+            at_ms: T0 + 2,
+            tenant_key: ACME,
+            actor: "admin",
+            app_id: "cli_00000000000000a1",
+            op: "app.rotate_secret",
+            log_id: id(rotated),
+          },
+          {
+            at_ms: T0 + 1,
+            tenant_key: ACME,
+            actor: "admin",
+            app_id: "cli_00000000000000a1",
+            op: "app.patch",
+            log_id: id(patched),
+            change: { enabled: false },
+          },
+          {
+            at_ms: T0,
+            tenant_key: ACME,
+            actor: "admin",
+            app_id: "cli_00000000000000a1",
+            op: "app.create",
+            log_id: id(app),
+            change: {
+              app_id: "cli_00000000000000a1",
+              tenant_key: ACME,
+              scopes: [],
+              enabled: true,
+              visibility: "all",
+              developer: ACME,
+            },
+          },
+        ],
+      );
+      // No secret (old or new) is anywhere in the log.
+      const text = JSON.stringify(all);
+      for (const s of [created.app_secret, secret]) assert.equal(text.includes(s), false);
+      assert.equal(text.includes("secret_hash"), false);
+      // The user filter finds the single-user writes (the put and the toggle), not the import (counts only).
+      assert.deepEqual(
+        (await everything(t, "user_id=u900")).map((e) => e.op),
+        ["user.put"],
+      );
+      assert.deepEqual(
+        (await everything(t, "user_id=u001&actor=admin")).map((e) => e.op),
+        ["user.sync"],
       );
     });
   });

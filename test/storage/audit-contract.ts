@@ -252,6 +252,66 @@ export function auditContract(name: string, makeStore: () => Promise<Store>): vo
     );
 
     test(
+      "the admin directory's writes record their entry only when they changed something, and a throwing callback undoes them",
+      withStore(async (store) => {
+        const ops = async () => (await all(store)).map((e) => e.op).reverse();
+        const boom = () => {
+          throw new Error("boom");
+        };
+        const a2: App = { ...appA1, app_id: "cli_aaaaaaaaaaaaaaa2" };
+        const u = (user_id: string, name = user_id) => ({ user_id, name, resigned: false });
+        const live = created(await store.createStatus(TA, status(S1, "A", 1), T0, 10));
+        assert.equal(live.system_status_id, S1);
+
+        // A throwing callback: nothing of the change stays.
+        await assert.rejects(store.createApp(a2, boom), /boom/);
+        assert.equal(await store.getApp(a2.app_id), undefined);
+        await assert.rejects(store.updateApp(A1, { enabled: false }, true, boom), /boom/);
+        assert.equal((await store.getApp(A1))?.enabled, true);
+        await assert.rejects(store.putUser(TA, u("u7"), boom), /boom/);
+        assert.equal(await store.getUser(TA, "u7"), undefined);
+        await assert.rejects(store.importUsers(TA, [[u("u1", "Renamed"), u("u8")]], undefined, boom), /boom/);
+        assert.equal((await store.getUser(TA, "u1"))?.name, "u1");
+        assert.equal(await store.getUser(TA, "u8"), undefined);
+        await assert.rejects(store.setSyncPref(TA, "u1", S1, false, boom), /boom/);
+        assert.deepEqual(await store.userSyncPrefs(TA, "u1"), new Map());
+        await assert.rejects(store.deleteTenant(TB, boom), /boom/);
+        assert.ok(await store.getTenant(TB));
+        assert.deepEqual(await ops(), []);
+
+        // Refusals call no callback (nothing changed, nothing to record).
+        assert.equal(await store.createApp(appA1, boom), "app_taken");
+        assert.equal(await store.createApp({ ...a2, tenant_key: "dddddddddddddddd" }, boom), "no_tenant");
+        assert.equal(await store.updateApp("cli_ffffffffffffffff", { enabled: false }, true, boom), undefined);
+        assert.equal(await store.putUser("dddddddddddddddd", u("u7"), boom), "no_tenant");
+        assert.equal(await store.importUsers("dddddddddddddddd", [[u("u7")]], undefined, boom), undefined);
+        assert.equal(await store.setSyncPref(TA, "nobody", S1, false, boom), "unknown_user");
+        assert.equal(await store.setSyncPref(TA, "u1", S2, false, boom), "unknown_status");
+        assert.equal(await store.deleteTenant("dddddddddddddddd", boom), false);
+
+        // Each acknowledged change: one entry, with the write's own result.
+        const seen: unknown[] = [];
+        const cb = (op: string) => (r: unknown) => {
+          seen.push(r);
+          return entry(op);
+        };
+        assert.equal(await store.createApp(a2, cb("app.create")), "created");
+        assert.equal((await store.updateApp(A1, { enabled: false }, true, cb("app.patch")))?.enabled, false);
+        assert.equal(await store.putUser(TA, u("u7"), cb("user.put")), "created");
+        assert.deepEqual(await store.importUsers(TA, [[u("u1", "Renamed"), u("u8")]], undefined, cb("user.import")), {
+          created: 1,
+          updated: 1,
+        });
+        assert.equal(await store.setSyncPref(TA, "u1", S1, false, cb("user.sync")), "ok");
+        assert.equal(await store.deleteTenant(TB, cb("tenant.delete")), true);
+        assert.deepEqual(await ops(), ["app.create", "app.patch", "user.put", "user.import", "user.sync", "tenant.delete"]);
+        assert.deepEqual(seen[0], "created");
+        assert.equal((seen[1] as App).app_id, A1);
+        assert.deepEqual(seen.slice(2), ["created", { created: 1, updated: 1 }, "ok", true]);
+      }),
+    );
+
+    test(
       "listAudit: newest first by (at_ms, id), pages continue after `next`, and every filter",
       withStore(async (store) => {
         const plan: AuditEntry[] = [

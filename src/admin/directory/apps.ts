@@ -43,7 +43,7 @@ export const createApp: AdminOperation = {
   status: 201,
   schema: { params: TenantKeyParams, body: CreateAppBody, response: { 201: AppWithSecretOut, ...PROBLEM_RESPONSES } },
   async handle({ directory }, req: FastifyRequest<{ Params: TenantKeyParams; Body: CreateAppBody }>) {
-    const r = await directory.createApp(req.params.tenant_key, req.body);
+    const r = await directory.createApp(req.params.tenant_key, req.body, { op: createApp.name, log_id: req.id });
     if (isRefusal(r)) throw refusalProblem(r);
     return withSecret(r);
   },
@@ -90,7 +90,7 @@ export const patchApp: AdminOperation = {
   tag: "directory",
   schema: { params: AppIdParams, body: PatchAppBody, response: { 200: AppOut, ...PROBLEM_RESPONSES } },
   async handle({ directory }, req: FastifyRequest<{ Params: AppIdParams; Body: PatchAppBody }>) {
-    const r = await directory.patchApp(req.params.app_id, req.body);
+    const r = await directory.patchApp(req.params.app_id, req.body, { op: patchApp.name, log_id: req.id });
     if (isRefusal(r)) throw refusalProblem(r);
     return appOut(r);
   },
@@ -104,7 +104,7 @@ export const rotateSecret: AdminOperation = {
   tag: "directory",
   schema: { params: AppIdParams, response: { 200: AppWithSecretOut, ...PROBLEM_RESPONSES } },
   async handle({ directory }, req: FastifyRequest<{ Params: AppIdParams }>) {
-    const r = await directory.rotateSecret(req.params.app_id);
+    const r = await directory.rotateSecret(req.params.app_id, { op: rotateSecret.name, log_id: req.id });
     if (isRefusal(r)) throw refusalProblem(r);
     return withSecret(r);
   },

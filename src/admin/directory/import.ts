@@ -123,7 +123,7 @@ export const importUsers: AdminOperation = {
       const started = performance.now();
       await spoolUsers(req.body as Readable, spool, req.log, tenantKey);
       req.log.info({ tenant_key: tenantKey, users: spool.size }, "import: every line is valid; writing");
-      const r = await directory.importUsers(tenantKey, spool, (written) => {
+      const r = await directory.importUsers(tenantKey, spool, { op: importUsers.name, log_id: req.id }, (written) => {
         if (written % IMPORT_LOG_EVERY === 0) req.log.info({ tenant_key: tenantKey, users: written }, "import: users written");
       });
       if (isRefusal(r)) throw refusalProblem(r);

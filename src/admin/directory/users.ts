@@ -44,7 +44,7 @@ export const putUser: AdminOperation = {
   tag: "directory",
   schema: { params: UserParams, body: PutUserBody, response: { 200: UserOut, 201: UserOut, ...PROBLEM_RESPONSES } },
   async handle({ directory }, req: FastifyRequest<{ Params: UserParams; Body: PutUserBody }>, reply: FastifyReply) {
-    const r = await directory.putUser(req.params.tenant_key, req.params.user_id, req.body);
+    const r = await directory.putUser(req.params.tenant_key, req.params.user_id, req.body, { op: putUser.name, log_id: req.id });
     if (isRefusal(r)) throw refusalProblem(r);
     reply.code(r.created ? 201 : 200);
     return r.user;

@@ -41,7 +41,7 @@ export const setUserSync: AdminOperation = {
   schema: { params: SyncParams, body: SyncBody, response: { 200: UserStatusViewOut, ...PROBLEM_RESPONSES } },
   async handle({ state }, req: FastifyRequest<{ Params: SyncParams; Body: SyncBody }>) {
     const { tenant_key, user_id, system_status_id } = req.params;
-    const r = await state.setSync(tenant_key, user_id, system_status_id, req.body.on);
+    const r = await state.setSync(tenant_key, user_id, system_status_id, req.body.on, { op: setUserSync.name, log_id: req.id });
     if (isRefusal(r)) throw refusalProblem(r);
     return r;
   },

@@ -85,7 +85,7 @@ export const deleteTenant: AdminOperation = {
     response: { 204: Type.Null({ description: "deleted; no body" }), ...PROBLEM_RESPONSES },
   },
   async handle({ directory }, req: FastifyRequest<{ Params: TenantKeyParams }>) {
-    const r = await directory.deleteTenant(req.params.tenant_key);
+    const r = await directory.deleteTenant(req.params.tenant_key, { op: deleteTenant.name, log_id: req.id });
     if (isRefusal(r)) throw refusalProblem(r);
     return undefined;
   },

@@ -706,15 +706,15 @@ export class PgStore implements Store {
     return r ? toApp(r) : undefined;
   }
 
-  async deleteTenant(tenantKey: string): Promise<boolean> {
+  async deleteTenant(tenantKey: string, audit?: AuditOf<boolean>): Promise<boolean> {
     return this.tx(`delete tenant ${tenantKey}`, async (c) => {
       if ((await c.query(DIR.lockTenantForUpdate, [tenantKey])).rowCount === 0) return false;
       for (const sql of DIR.deleteTenant) await c.query(sql, [tenantKey]);
-      return true;
+      return PgStore.audited(c, audit, true);
     });
   }
 
-  async createApp(app: App): Promise<CreateAppResult> {
+  async createApp(app: App, audit?: AuditOf<CreateAppResult>): Promise<CreateAppResult> {
     return this.tx(`create app ${app.app_id}`, async (c): Promise<CreateAppResult> => {
       if ((await c.query(DIR.lockTenantForUpdate, [app.tenant_key])).rowCount === 0) return "no_tenant";
       const inserted = await c.query(DIR.insertApp, [
@@ -729,20 +729,31 @@ export class PgStore implements Store {
       if (inserted.rowCount === 0) return "app_taken";
       await c.query(DIR.appOpenIds, [app.app_id, app.tenant_key]);
       await c.query(DIR.appUnionIds, [app.developer, app.tenant_key]);
-      return "created";
+      return PgStore.audited(c, audit, "created" as const);
     });
   }
 
-  async updateApp(appId: string, patch: AppPatch, revokeTokens: boolean): Promise<App | undefined> {
-    const [r] = await this.query(`change app ${appId}`, DIR.updateApp, [
-      appId,
-      patch.scopes === undefined ? null : JSON.stringify(patch.scopes),
-      patch.visibility === undefined ? null : JSON.stringify(patch.visibility),
-      patch.enabled ?? null,
-      patch.secret_hash ?? null,
-      revokeTokens,
-    ]);
-    return r ? toApp(r) : undefined;
+  async updateApp(
+    appId: string,
+    patch: AppPatch,
+    revokeTokens: boolean,
+    audit?: AuditOf<App | undefined>,
+  ): Promise<App | undefined> {
+    const app = (rows: Row[]) => (rows[0] ? toApp(rows[0]) : undefined);
+    const rows = await this.statement(
+      `change app ${appId}`,
+      DIR.updateApp,
+      [
+        appId,
+        patch.scopes === undefined ? null : JSON.stringify(patch.scopes),
+        patch.visibility === undefined ? null : JSON.stringify(patch.visibility),
+        patch.enabled ?? null,
+        patch.secret_hash ?? null,
+        revokeTokens,
+      ],
+      audit && ((r) => (r.length ? audit(app(r)) : undefined)),
+    );
+    return app(rows);
   }
 
   async listApps(limit: number, opts: { tenantKey?: string; afterId?: string } = {}): Promise<App[]> {
@@ -789,15 +800,17 @@ export class PgStore implements Store {
     return [...out.values()];
   }
 
-  async putUser(tenantKey: string, user: DirectoryUserInput): Promise<PutUserResult> {
-    const counts = await this.importUsers(tenantKey, [[user]]);
-    return counts === undefined ? "no_tenant" : counts.created === 1 ? "created" : "updated";
+  async putUser(tenantKey: string, user: DirectoryUserInput, audit?: AuditOf<PutUserResult>): Promise<PutUserResult> {
+    const result = (c: ImportCounts | undefined): PutUserResult =>
+      c === undefined ? "no_tenant" : c.created === 1 ? "created" : "updated";
+    return result(await this.importUsers(tenantKey, [[user]], undefined, audit && ((c) => audit(result(c)))));
   }
 
   async importUsers(
     tenantKey: string,
     chunks: Iterable<readonly DirectoryUserInput[]>,
     onChunk?: (written: number) => void,
+    audit?: AuditOf<ImportCounts | undefined>,
   ): Promise<ImportCounts | undefined> {
     // A retried transaction (deadlock) iterates the chunks again from the start.
     return this.tx(`write users of tenant ${tenantKey}`, async (c) => {
@@ -816,7 +829,7 @@ export class PgStore implements Store {
         total.updated += r.total - r.created;
         onChunk?.(total.created + total.updated);
       }
-      return total;
+      return PgStore.audited(c, audit, total);
     });
   }
 
@@ -1173,7 +1186,13 @@ export class PgStore implements Store {
     return new Map(rows.map((r) => [r.system_status_id as string, r.sync_on as boolean]));
   }
 
-  async setSyncPref(tenantKey: string, userId: string, statusId: string, on: boolean): Promise<"ok" | SyncPrefRefusal> {
+  async setSyncPref(
+    tenantKey: string,
+    userId: string,
+    statusId: string,
+    on: boolean,
+    audit?: AuditOf<"ok" | SyncPrefRefusal>,
+  ): Promise<"ok" | SyncPrefRefusal> {
     return this.tx(`set a sync toggle of ${userId}`, async (c): Promise<"ok" | SyncPrefRefusal> => {
       // The locks an open takes, in its order (the status shared, then the user's row): a toggle and
       // an open of the same user serialize, so the open's result reflects the toggle or precedes it;
@@ -1193,7 +1212,7 @@ export class PgStore implements Store {
          ON CONFLICT (tenant_key, user_id, system_status_id) DO UPDATE SET sync_on = excluded.sync_on`,
         [tenantKey, userId, statusId, on],
       );
-      return "ok";
+      return PgStore.audited(c, audit, "ok" as const);
     });
   }
 

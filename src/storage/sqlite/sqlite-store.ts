@@ -567,30 +567,41 @@ export class SqliteStore implements Store {
     });
   }
 
-  async deleteTenant(tenantKey: string): Promise<boolean> {
+  async deleteTenant(tenantKey: string, audit?: AuditOf<boolean>): Promise<boolean> {
     const d = this.d;
     // Everything cached may belong to the tenant (its apps, tokens, statuses, resolved ids).
     this.forgetCaches();
     try {
-      return await this.group.write(() => d.deleteTenant(tenantKey));
+      return await this.group.write(() => d.deleteTenant(tenantKey) && this.audited(audit, true));
     } finally {
       this.forgetCaches();
     }
   }
 
-  async createApp(app: App): Promise<CreateAppResult> {
+  async createApp(app: App, audit?: AuditOf<CreateAppResult>): Promise<CreateAppResult> {
     const d = this.d;
     this.clearResolved();
     this.apps.delete(app.app_id);
-    return this.group.write(() => d.createApp(app));
+    return this.group.write(() => {
+      const r = d.createApp(app);
+      return r === "created" ? this.audited(audit, r) : r;
+    });
   }
 
-  async updateApp(appId: string, patch: AppPatch, revokeTokens: boolean): Promise<App | undefined> {
+  async updateApp(
+    appId: string,
+    patch: AppPatch,
+    revokeTokens: boolean,
+    audit?: AuditOf<App | undefined>,
+  ): Promise<App | undefined> {
     const d = this.d;
     this.clearResolved();
     this.apps.delete(appId);
     if (revokeTokens) for (const [k, t] of this.tokens) if (t.app_id === appId) this.tokens.delete(k);
-    return this.group.write(() => d.updateApp(appId, patch, revokeTokens));
+    return this.group.write(() => {
+      const changed = d.updateApp(appId, patch, revokeTokens);
+      return changed && this.audited(audit, changed);
+    });
   }
 
   async listApps(limit: number, opts: { tenantKey?: string; afterId?: string } = {}): Promise<App[]> {
@@ -613,9 +624,10 @@ export class SqliteStore implements Store {
     return this.group.read(() => d.listUsers(tenantKey, limit, afterUserId));
   }
 
-  async putUser(tenantKey: string, user: DirectoryUserInput): Promise<PutUserResult> {
-    const counts = await this.importUsers(tenantKey, [[user]]);
-    return counts === undefined ? "no_tenant" : counts.created === 1 ? "created" : "updated";
+  async putUser(tenantKey: string, user: DirectoryUserInput, audit?: AuditOf<PutUserResult>): Promise<PutUserResult> {
+    const result = (c: ImportCounts | undefined): PutUserResult =>
+      c === undefined ? "no_tenant" : c.created === 1 ? "created" : "updated";
+    return result(await this.importUsers(tenantKey, [[user]], undefined, audit && ((c) => audit(result(c)))));
   }
 
   /**
@@ -628,6 +640,7 @@ export class SqliteStore implements Store {
     tenantKey: string,
     chunks: Iterable<readonly DirectoryUserInput[]>,
     onChunk?: (written: number) => void,
+    audit?: AuditOf<ImportCounts | undefined>,
   ): Promise<ImportCounts | undefined> {
     const d = this.d;
     this.clearResolved();
@@ -640,7 +653,7 @@ export class SqliteStore implements Store {
         total.updated += c.updated;
         onChunk?.(total.created + total.updated);
       }
-      return total;
+      return this.audited(audit, total);
     });
   }
 
@@ -1009,7 +1022,13 @@ export class SqliteStore implements Store {
     );
   }
 
-  async setSyncPref(tenantKey: string, userId: string, statusId: string, on: boolean): Promise<"ok" | SyncPrefRefusal> {
+  async setSyncPref(
+    tenantKey: string,
+    userId: string,
+    statusId: string,
+    on: boolean,
+    audit?: AuditOf<"ok" | SyncPrefRefusal>,
+  ): Promise<"ok" | SyncPrefRefusal> {
     // No cache holds a toggle: opens read sync_prefs by SQL (usersWithMore, USER_STATUS_ROWS), and
     // resolved ids and records do not depend on it, so there is nothing to evict.
     const s = this.s;
@@ -1017,7 +1036,7 @@ export class SqliteStore implements Store {
       if (s.getUser.get(tenantKey, userId) === undefined) return "unknown_user";
       if (s.liveSyncDefault.get(tenantKey, statusId) === undefined) return "unknown_status";
       s.insertPref.run(tenantKey, userId, statusId, on ? 1 : 0);
-      return "ok";
+      return this.audited(audit, "ok" as const);
     });
   }
 

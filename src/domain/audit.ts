@@ -90,8 +90,8 @@ export interface AuditKey {
 
 /**
  * A page of the log. `next` is where the next page starts (exclusive) when there may be more: after
- * the last entry of a full page, or, when a filter the store cannot look up by index (user_id, op,
- * actor) made it examine its budget of entries first, after the last entry it examined (so a page
+ * the last entry of a full page, or, when a filter the store cannot look up by index (any but the
+ * time bounds) made it examine its budget of entries first, after the last entry it examined (so a page
  * may hold fewer than `limit` entries and still have a next one).
  */
 export interface AuditPage {

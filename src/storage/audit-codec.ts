@@ -109,7 +109,7 @@ export function toAuditRecord(r: Record<string, unknown>): AuditRecord {
   return out;
 }
 
-/** Entries a filtered list examines per call when it must read entries to filter them (user_id, op, actor). */
+/** Entries a filtered list examines per call when it must read entries to filter them (every filter but the time bounds). */
 export const AUDIT_SCAN_BUDGET = 5000;
 
 /** The list order: newest first, the id breaking ties (both drivers' indexes serve it). */

@@ -1300,7 +1300,7 @@ function auditStatement(entry: AuditEntry): Statement {
 }
 
 /**
- * The WHERE clauses of an audit list: `indexed` (what an index of migration 5 serves, in list
+ * The WHERE clauses of an audit list: `indexed` (what migration 6's index serves: the time bounds and the cursor, in list
  * order) and `scanned` (checked on each row examined, on the joined alias `a`), with positional
  * parameters.
  */
@@ -1316,9 +1316,6 @@ function auditQuery(
     values.push(value);
     list.push(sql(`$${values.length}`));
   };
-  add(where, (p) => `tenant_key = ${p}`, f.tenant_key);
-  add(where, (p) => `system_status_id = ${p}`, f.system_status_id);
-  add(where, (p) => `app_id = ${p}`, f.app_id);
   add(where, (p) => `at_ms >= ${p}::bigint`, f.since_ms);
   add(where, (p) => `at_ms <= ${p}::bigint`, f.until_ms);
   if (after) {
@@ -1327,6 +1324,9 @@ function auditQuery(
   }
   // The indexed clauses' parameters come first ($1..$indexedValues).
   const indexedValues = values.length;
+  add(scan, (p) => `a.tenant_key = ${p}::text`, f.tenant_key);
+  add(scan, (p) => `a.system_status_id = ${p}::text`, f.system_status_id);
+  add(scan, (p) => `a.app_id = ${p}::text`, f.app_id);
   add(scan, (p) => `strpos(a.users, ${p}::text) > 0`, f.user_id === undefined ? undefined : userNeedle(f.user_id));
   add(scan, (p) => `a.op = ${p}::text`, f.op);
   add(scan, (p) => `a.actor = ${p}::text`, f.actor);

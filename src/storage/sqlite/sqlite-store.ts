@@ -1125,7 +1125,7 @@ export class SqliteStore implements Store {
 }
 
 /**
- * The WHERE clauses of an audit list: `indexed` (what an index of migration 5 serves, in list
+ * The WHERE clauses of an audit list: `indexed` (what migration 6's index serves: the time bounds and the cursor, in list
  * order) and `scanned` (what is checked on each row examined, on the joined alias `a`), with named
  * parameters and a key naming the shape (for the statement cache).
  */
@@ -1143,9 +1143,6 @@ function auditQuery(
     params[name] = value;
     key += flag;
   };
-  add(where, "t", "tenant_key = @tenant_key", "tenant_key", f.tenant_key);
-  add(where, "s", "system_status_id = @system_status_id", "system_status_id", f.system_status_id);
-  add(where, "p", "app_id = @app_id", "app_id", f.app_id);
   add(where, "a", "at_ms >= @since_ms", "since_ms", f.since_ms);
   add(where, "z", "at_ms <= @until_ms", "until_ms", f.until_ms);
   if (after) {
@@ -1154,6 +1151,9 @@ function auditQuery(
     params.after_id = after.id;
     key += "c";
   }
+  add(scan, "t", "a.tenant_key = @tenant_key", "tenant_key", f.tenant_key);
+  add(scan, "s", "a.system_status_id = @system_status_id", "system_status_id", f.system_status_id);
+  add(scan, "p", "a.app_id = @app_id", "app_id", f.app_id);
   add(scan, "u", "instr(a.users, @needle) > 0", "needle", f.user_id === undefined ? undefined : userNeedle(f.user_id));
   add(scan, "o", "a.op = @op", "op", f.op);
   add(scan, "r", "a.actor = @actor", "actor", f.actor);

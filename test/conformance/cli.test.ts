@@ -671,6 +671,8 @@ describe("the CLI without a running server", () => {
     assert.equal(r.code, 0);
     for (const usage of [
       "larkstatus tenants",
+      "larkstatus apps [TENANT]",
+      "larkstatus users TENANT",
       "larkstatus user-status TENANT USER",
       "larkstatus sync TENANT USER STATUS on|off",
       "larkstatus import-users TENANT FILE",

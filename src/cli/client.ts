@@ -264,7 +264,8 @@ export class AdminClient {
     if (status === 401) {
       return `the server refused the admin token from ${this.target.tokenFrom} (401: ${message}); a server on a SQLite file keeps its own in <db>.admin-token`;
     }
-    if (status === 404 && typeof p.detail === "string" && p.detail.startsWith("no admin resource at")) {
+    // No route at the path (404), or the path without this method (405): a server older than the command.
+    if ((status === 404 && typeof p.detail === "string" && p.detail.startsWith("no admin resource at")) || status === 405) {
       return `the server at ${this.target.url} has no ${method} /admin/v1${path}: a larkstatus without this command's endpoint (an older one?)`;
     }
     return message;

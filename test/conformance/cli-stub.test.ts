@@ -205,6 +205,26 @@ describe("audit against a stub of admin.md's endpoint", () => {
   });
 });
 
+describe("a server that has the path but not the method (an older one)", () => {
+  test("405: says which endpoint it lacks, as for a 404 of a missing route", async () => {
+    const s = await stub((req, res) => {
+      res.writeHead(405, { "content-type": "application/problem+json", allow: "POST" });
+      res.end(JSON.stringify({ status: 405, detail: `${new URL(req.url, "http://x").pathname} answers POST` }));
+      return true;
+    });
+    try {
+      const r = await cli(s.url, ["audit"]);
+      assert.equal(r.code, 1);
+      assert.equal(
+        r.stderr,
+        `larkstatus: the server at ${s.url} has no GET /admin/v1/audit: a larkstatus without this command's endpoint (an older one?)\n`,
+      );
+    } finally {
+      await new Promise((r) => s.server.close(r));
+    }
+  });
+});
+
 /** How long the slow stub takes to answer an import: past the 300 s fetch (undici) gives a response's headers. */
 const SLOW_ANSWER_MS = 310_000;
 

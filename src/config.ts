@@ -310,10 +310,12 @@ function cliOptions(
   pick: (key: keyof typeof SETTINGS) => string | undefined,
 ): CliOptions {
   const usage = `usage: larkstatus ${[cmd.name, ...cmd.args].join(" ")}`;
-  if (args.length !== cmd.args.length) {
+  // An optional argument is written `[NAME]`, after the required ones.
+  const required = cmd.args.filter((a) => !a.startsWith("[")).length;
+  if (args.length < required || args.length > cmd.args.length) {
     const what =
-      args.length < cmd.args.length
-        ? `${cmd.name} needs ${cmd.args.slice(args.length).join(" ")}`
+      args.length < required
+        ? `${cmd.name} needs ${cmd.args.slice(args.length, required).join(" ")}`
         : `unexpected arguments: ${args.slice(cmd.args.length).join(" ")}`;
     throw new ConfigError(`${what} (${usage})`);
   }

@@ -1,32 +1,40 @@
-/** `larkstatus apps TENANT`: the tenant's apps (never their secrets), by app_id. */
+/** `larkstatus apps [TENANT]`: every app, or one tenant's (never their secrets), by app_id. */
 import type { CliCommand } from "./command.js";
-import { printList, seg } from "./list.js";
+import { printList } from "./list.js";
 
+/** An app as the admin API lists it. */
 interface App {
   app_id: string;
-  enabled?: boolean;
-  scopes?: string[];
-  visibility?: "all" | string[];
-  developer?: string;
+  tenant_key: string;
+  enabled: boolean;
+  scopes: string[];
+  visibility: "all" | string[];
+  developer: string;
 }
 
 export const apps: CliCommand = {
   name: "apps",
-  args: ["TENANT"],
+  args: ["[TENANT]"],
   flags: ["limit", "cursor"],
-  summary: "list a tenant's apps",
-  run: (ctx) =>
-    printList<App>(
+  summary: "list the apps (of one tenant, when given)",
+  run: (ctx) => {
+    const tenant = ctx.args[0];
+    return printList<App>(
       ctx,
-      `/tenants/${seg(ctx.args[0] as string)}/apps`,
-      {},
+      "/apps",
+      // The server answers 404 for an unknown tenant, so a typo is not taken for a tenant without apps.
+      { tenant_key: tenant },
       [
         { header: "APP_ID", cell: (a) => a.app_id },
+        // One tenant's apps: its key on every row would say nothing.
+        ...(tenant === undefined ? [{ header: "TENANT_KEY", cell: (a: App) => a.tenant_key }] : []),
         { header: "ENABLED", cell: (a) => a.enabled },
-        { header: "SCOPES", cell: (a) => a.scopes },
         { header: "VISIBILITY", cell: (a) => a.visibility },
         { header: "DEVELOPER", cell: (a) => a.developer },
+        // Last: the longest cell, so the other columns stay narrow.
+        { header: "SCOPES", cell: (a) => a.scopes },
       ],
       "apps",
-    ),
+    );
+  },
 };

@@ -23,6 +23,8 @@ interface Entry {
 
 /** How often --follow asks for new entries. */
 export const FOLLOW_INTERVAL_MS = 1000;
+/** How far before the newest entry seen each --follow poll looks again (see run). */
+export const FOLLOW_SLACK_MS = 5000;
 
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -92,29 +94,33 @@ export const audit: CliCommand = {
       if (!ctx.out.json && page.next_cursor !== undefined) ctx.out.note(`more: add --cursor ${page.next_cursor}`);
       return;
     }
-    // Following: the last entries oldest first, then each poll's new ones. Entries are asked for
-    // from the newest time seen (inclusive), and the ids already printed at that time are skipped.
+    // Following: the last entries oldest first, then each poll's new ones: those written after the
+    // last one printed at the start (ids increase in the order entries are written). An entry's
+    // at_ms is taken before its transaction, so one may commit after a later-stamped entry was
+    // printed: each poll asks again from FOLLOW_SLACK_MS before the newest time seen, and skips
+    // the ids already printed in that window.
     const first = await ctx.client.list<Entry>("/audit", query, limit);
-    const ordered = [...first.items].reverse();
-    printEntries(ctx, ordered);
-    let since = ordered.reduce((m, e) => Math.max(m, e.at_ms), query.since_ms === undefined ? 0 : Number(query.since_ms));
-    let seen = new Set(ordered.filter((e) => e.at_ms === since).map((e) => String(e.id)));
+    const floor = first.items.reduce((m, e) => Math.max(m, Number(e.id)), 0);
+    const printed = new Map<string, number>();
+    let newest = query.since_ms === undefined ? 0 : Number(query.since_ms);
+    const print = (entries: Entry[]) => {
+      printEntries(ctx, entries);
+      for (const e of entries) {
+        printed.set(String(e.id), e.at_ms);
+        newest = Math.max(newest, e.at_ms);
+      }
+      for (const [id, at] of printed) if (at < newest - FOLLOW_SLACK_MS) printed.delete(id);
+    };
+    print([...first.items].reverse());
     while (!ctx.signal.aborted) {
       try {
         await sleep(FOLLOW_INTERVAL_MS, undefined, { signal: ctx.signal });
       } catch {
         break;
       }
+      const since = Math.max(query.since_ms === undefined ? 0 : Number(query.since_ms), newest - FOLLOW_SLACK_MS);
       const page = await ctx.client.list<Entry>("/audit", { ...query, since_ms: since }, Number.MAX_SAFE_INTEGER);
-      const fresh = page.items.filter((e) => !seen.has(String(e.id))).reverse();
-      printEntries(ctx, fresh);
-      for (const e of fresh) {
-        if (e.at_ms > since) {
-          since = e.at_ms;
-          seen = new Set();
-        }
-        if (e.at_ms === since) seen.add(String(e.id));
-      }
+      print(page.items.filter((e) => Number(e.id) > floor && !printed.has(String(e.id))).reverse());
     }
   },
 };

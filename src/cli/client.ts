@@ -5,6 +5,10 @@
  * Every failure becomes a CliError whose message says what was wrong and what to do.
  */
 import { readFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { ADMIN_TOKEN_RE, adminTokenFile } from "../admin/token.js";
 import { discoveryFile, processAlive, readDiscovery } from "./discovery.js";
 
@@ -93,11 +97,65 @@ export interface RequestOptions {
   query?: Query;
   /** A JSON body. */
   json?: unknown;
-  /** A streamed body (sent with `duplex: "half"`) and its content type. */
+  /**
+   * A streamed body (chunked, read as it is sent) and its content type. Sent through node:http,
+   * not fetch: fetch gives up on an answer whose headers take over 300 s (undici's headersTimeout,
+   * which fetch cannot change), and an import of 10^6 users can take the server longer to write.
+   */
   stream?: { body: AsyncIterable<Uint8Array>; contentType: string };
   signal?: AbortSignal;
-  /** Milliseconds before the call is given up (default 30 s; 0: never, for uploads). */
+  /** Milliseconds before a call without a stream is given up (default 30 s). An upload waits as long as it takes. */
   timeoutMs?: number;
+}
+
+/** What a server answered. */
+interface Answer {
+  status: number;
+  type: string;
+  text: string;
+}
+
+/**
+ * Sends `body` as a chunked upload and answers what the server says, with no time limit. An
+ * answer that comes before the upload ends (a refusal: a bad line, an unknown tenant) is taken at
+ * once, and the rest of the body is no longer read.
+ */
+function upload(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body: AsyncIterable<Uint8Array>,
+  signal: AbortSignal | undefined,
+): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const send = u.protocol === "https:" ? httpsRequest : httpRequest;
+    const src = Readable.from(body, { objectMode: false });
+    let answered = false;
+    const req = send(u, { method, headers, ...(signal ? { signal } : {}) }, (res) => {
+      answered = true;
+      // Nothing more is sent once the server has answered.
+      src.destroy();
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.once("error", reject);
+      res.once("end", () => {
+        resolve({
+          status: res.statusCode ?? 0,
+          type: String(res.headers["content-type"] ?? ""),
+          text: Buffer.concat(chunks).toString("utf8"),
+        });
+        req.destroy();
+      });
+    });
+    req.once("error", (e) => {
+      if (!answered) reject(e);
+    });
+    pipeline(src, req).catch((e: unknown) => {
+      // After an answer, the upload ends by being cut off: not a failure.
+      if (!answered) reject(e);
+    });
+  });
 }
 
 /** A page of a list as the admin API answers it. */
@@ -137,7 +195,10 @@ export function problemMessage(p: Record<string, unknown>): string {
     (x) => typeof x.field === "string",
   );
   const [only] = errors;
-  if (errors.length === 1 && only && detail.includes(String(only.message))) return `${detail} (field ${String(only.field)})`;
+  if (errors.length === 1 && only && detail.includes(String(only.message))) {
+    // "line 6: name is required" names its field already.
+    return detail.startsWith(`${String(only.field)}: `) ? detail : `${detail} (field ${String(only.field)})`;
+  }
   return `${detail}${errors.map((x) => `\n  field ${String(x.field)}: ${String(x.message ?? "")}`).join("")}`;
 }
 
@@ -153,44 +214,47 @@ export class AdminClient {
     const qs = new URLSearchParams();
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) qs.set(k, String(v));
     const url = `${this.target.url}/admin/v1${path}${qs.size > 0 ? `?${qs}` : ""}`;
-    const timeoutMs = opts.timeoutMs ?? 30_000;
+    const timeoutMs = opts.stream ? 0 : (opts.timeoutMs ?? 30_000);
     const signals = [opts.signal, timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined].filter(
       (x): x is AbortSignal => x !== undefined,
     );
     const headers: Record<string, string> = { authorization: `Bearer ${this.target.token}`, accept: "application/json" };
-    let body: RequestInit["body"] | AsyncIterable<Uint8Array> | undefined;
-    if (opts.json !== undefined) {
-      headers["content-type"] = "application/json";
-      body = JSON.stringify(opts.json);
-    } else if (opts.stream) {
-      headers["content-type"] = opts.stream.contentType;
-      body = opts.stream.body;
-    }
-    let res: Response;
+    let answer: Answer;
     try {
-      res = await fetch(url, {
-        method,
-        headers,
-        ...(body !== undefined ? { body: body as RequestInit["body"] } : {}),
-        ...(opts.stream ? { duplex: "half" } : {}),
-        ...(signals.length > 0 ? { signal: AbortSignal.any(signals) } : {}),
-      } as RequestInit);
+      if (opts.stream) {
+        answer = await upload(
+          url,
+          method,
+          { ...headers, "content-type": opts.stream.contentType },
+          opts.stream.body,
+          opts.signal,
+        );
+      } else {
+        if (opts.json !== undefined) headers["content-type"] = "application/json";
+        const res = await fetch(url, {
+          method,
+          headers,
+          ...(opts.json !== undefined ? { body: JSON.stringify(opts.json) } : {}),
+          ...(signals.length > 0 ? { signal: AbortSignal.any(signals) } : {}),
+        });
+        answer = { status: res.status, type: res.headers.get("content-type") ?? "", text: await res.text() };
+      }
     } catch (e) {
       if (opts.signal?.aborted) throw new CliError("interrupted");
       throw networkError(this.target, e);
     }
-    const type = res.headers.get("content-type") ?? "";
-    const text = await res.text();
+    const { status, type, text } = answer;
     if (type.startsWith("application/problem+json")) {
       const problem = JSON.parse(text) as Record<string, unknown>;
-      throw new CliError(this.explain(res.status, method, path, problem), problem);
+      throw new CliError(this.explain(status, method, path, problem), problem);
     }
     if (!type.startsWith("application/json")) {
       throw new CliError(
-        `${this.target.url} answered ${method} /admin/v1${path} with ${res.status} ${type || "and no content type"}: is it a larkstatus server?`,
+        `${this.target.url} answered ${method} /admin/v1${path} with ${status} ${type || "and no content type"}: is it a larkstatus server?`,
       );
     }
-    if (!res.ok) throw new CliError(`${method} /admin/v1${path} failed with ${res.status}: ${text.slice(0, 200)}`);
+    if (status < 200 || status > 299)
+      throw new CliError(`${method} /admin/v1${path} failed with ${status}: ${text.slice(0, 200)}`);
     return JSON.parse(text) as T;
   }
 
@@ -200,7 +264,8 @@ export class AdminClient {
     if (status === 401) {
       return `the server refused the admin token from ${this.target.tokenFrom} (401: ${message}); a server on a SQLite file keeps its own in <db>.admin-token`;
     }
-    if (status === 404 && typeof p.detail === "string" && p.detail.startsWith("no admin resource at")) {
+    // No route at the path (404), or the path without this method (405): a server older than the command.
+    if ((status === 404 && typeof p.detail === "string" && p.detail.startsWith("no admin resource at")) || status === 405) {
       return `the server at ${this.target.url} has no ${method} /admin/v1${path}: a larkstatus without this command's endpoint (an older one?)`;
     }
     return message;

@@ -11,7 +11,7 @@ import type { Output } from "./output.js";
 export type CliFlag = "limit" | "cursor" | "follow" | "tenant" | "user" | "status" | "app" | "op" | "since" | "until";
 
 export interface CliContext {
-  /** The command's positional arguments, as many as it declares. */
+  /** The command's positional arguments: every required one, and the optional ones given. */
   args: readonly string[];
   options: CliOptions;
   client: AdminClient;
@@ -22,7 +22,7 @@ export interface CliContext {
 
 export interface CliCommand {
   name: string;
-  /** Positional arguments by name, for usage and arity: `TENANT`, `FILE`, `on|off`. */
+  /** Positional arguments by name, for usage and arity: `TENANT`, `FILE`, `on|off`; `[TENANT]` is optional (last only). */
   args: readonly string[];
   flags?: readonly CliFlag[];
   /** One line for `larkstatus help`. */

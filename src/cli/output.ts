@@ -68,9 +68,9 @@ export class Output {
     this.json = json;
   }
 
-  /** Whether progress may be drawn (stderr is a terminal and the output is for people). */
+  /** Whether progress may be drawn: stderr is a terminal and the output is for people (not `--json`). */
   get interactive(): boolean {
-    return this.streams.stderr.isTTY === true;
+    return this.streams.stderr.isTTY === true && !this.json;
   }
 
   write(text: string): void {
@@ -92,9 +92,9 @@ export class Output {
     this.streams.stderr.write(`${text}\n`);
   }
 
-  /** Redraws a progress line on stderr (a terminal only). */
+  /** Redraws a progress line on stderr (a terminal only), clearing what a longer line left. */
   progress(text: string, done = false): void {
     if (!this.interactive) return;
-    this.streams.stderr.write(`\r${text}${done ? "\n" : ""}`);
+    this.streams.stderr.write(`\r${text}\x1b[K${done ? "\n" : ""}`);
   }
 }

@@ -1,4 +1,7 @@
-/** `larkstatus rotate-secret APP`: a new app_secret (shown this once); every token of the app stops working. */
+/**
+ * `larkstatus rotate-secret APP`: a new app_secret, printed this once (`--json`: the whole app, as
+ * the admin API answers); every token of the app stops working and the old secret is refused.
+ */
 import type { CliCommand } from "./command.js";
 import { seg } from "./list.js";
 import { record } from "./output.js";
@@ -14,7 +17,13 @@ export const rotateSecret: CliCommand = {
       ctx.out.value(out);
       return;
     }
-    ctx.out.write(record(Object.entries(out)));
+    // The secret is what this is for; the rest of the app is in `apps` (and in --json).
+    ctx.out.write(
+      record([
+        ["app_id", out.app_id],
+        ["app_secret", out.app_secret],
+      ]),
+    );
     ctx.out.note("the secret is shown this once: store it now; the app's tokens no longer work");
   },
 };

@@ -6,11 +6,12 @@
  * measured by bench/import.ts (`npm run bench:import`), not here.
  */
 import assert from "node:assert/strict";
-import { readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Readable } from "node:stream";
-import { describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 import { forEachLine, IMPORT_MAX_LINE_BYTES } from "../../src/admin/directory/import.js";
 import { AdminProblem } from "../../src/admin/problems.js";
 import { deriveOpenId, deriveUnionId } from "../../src/domain/ids.js";
@@ -33,6 +34,12 @@ function importRaw(t: TestApp, body: string | Buffer, opts: { tenant?: string; t
 }
 
 const lines = (...objs: unknown[]) => `${objs.map((o) => (typeof o === "string" ? o : JSON.stringify(o))).join("\n")}\n`;
+
+// A private TMPDIR for this file's in-process servers, so the spool check counts only its own
+// imports (another process importing into the shared /tmp meanwhile would look like a leak).
+const PRIVATE_TMP = mkdtempSync(join(tmpdir(), "ls-import-test-"));
+process.env.TMPDIR = PRIVATE_TMP;
+after(() => rmSync(PRIVATE_TMP, { recursive: true, force: true }));
 
 function spoolDirs(): string[] {
   return readdirSync(tmpdir()).filter((n) => n.startsWith("larkstatus-import-"));

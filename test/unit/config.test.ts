@@ -272,8 +272,15 @@ describe("loadConfig: the commands for a running server", () => {
     assert.equal(c.cli?.follow, true);
   });
 
+  test("an optional argument ([TENANT] of apps) may be given or left out", () => {
+    assert.deepEqual(loadConfig(["apps"], {}, SEED).cli?.args, []);
+    assert.deepEqual(loadConfig(["apps", "t1"], {}, SEED).cli?.args, ["t1"]);
+  });
+
   const mistakes: Array<[string[], string]> = [
     [["user-status", "t"], "user-status needs USER (usage: larkstatus user-status TENANT USER)"],
+    [["apps", "t1", "t2"], "unexpected arguments: t2 (usage: larkstatus apps [TENANT])"],
+    [["users"], "users needs TENANT (usage: larkstatus users TENANT)"],
     [["tenants", "extra"], "unexpected arguments: extra (usage: larkstatus tenants)"],
     [
       ["sync", "t", "u", "7101214603622940001", "of"],

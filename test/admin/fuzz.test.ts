@@ -14,7 +14,6 @@
 import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import { test } from "node:test";
-import type { TSchema } from "@sinclair/typebox";
 import type { LightMyRequestResponse } from "fastify";
 import { ADMIN_OPERATIONS } from "../../src/admin/routes.js";
 import { buildApp } from "../../src/app.js";
@@ -315,7 +314,7 @@ function request(op: (typeof ADMIN_OPERATIONS)[number], known: Known, clean = fa
   if (what === "query" || (mutating && chance(0.1))) query = hostileQuery(known);
   else if (schema.querystring) {
     const q = valid(schema.querystring, "", known) as Record<string, unknown>;
-    const s = new URLSearchParams(Object.entries(q).map(([k, v]) => [k, String(v)])).toString();
+    const s = new URLSearchParams(Object.entries(q).map(([k, v]): [string, string] => [k, String(v)])).toString();
     query = s ? `?${s}` : "";
   }
   const headers: Record<string, string> = { authorization: `Bearer ${ADMIN_TOKEN}` };

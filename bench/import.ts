@@ -10,11 +10,12 @@
  *   npm run bench:import                                  # both drivers (PostgreSQL with BENCH_PG_URL or --db)
  *   npm run bench:import -- --driver sqlite --users 100000
  *   npm run bench:import -- --no-write                   # print only (else bench/results/<date>-import.json)
+ *   npm run bench:import -- --users 100000 --tag 100k    # writes bench/results/<date>-import-100k.json
  */
 import { execFileSync } from "node:child_process";
 import { readdirSync, statSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { parseArgs } from "node:util";
@@ -31,12 +32,13 @@ const { values } = parseArgs({
     users: { type: "string", default: "1000000" },
     db: { type: "string" },
     "no-write": { type: "boolean", default: false },
+    tag: { type: "string" },
     help: { type: "boolean", default: false },
   },
 });
 if (values.help) {
   process.stdout.write(
-    "npm run bench:import -- [--driver sqlite|postgres] [--users N] [--db postgres://...] [--no-write]\n" +
+    "npm run bench:import -- [--driver sqlite|postgres] [--users N] [--db postgres://...] [--no-write] [--tag T]\n" +
       "Without --driver: SQLite, then PostgreSQL when --db or BENCH_PG_URL is given.\n",
   );
   process.exit(0);
@@ -182,6 +184,8 @@ async function timed<T>(base: string, fn: () => Promise<T>) {
 }
 
 async function runDriver(driver: "sqlite" | "postgres") {
+  // The machine's 1-minute load average before and after: other work on it makes every number noisy.
+  const loadBefore = Math.round((loadavg()[0] ?? 0) * 100) / 100;
   const db = await freshDb(driver, pgUrl);
   const server = spawnChild(process.execPath, [
     join(ROOT, "dist", "main.js"),
@@ -278,6 +282,7 @@ async function runDriver(driver: "sqlite" | "postgres") {
       },
       createAppOnTenant: { ms: created.ms, stall: created.stall },
       deleteTenant: { ms: deleted.ms, stall: deleted.stall },
+      loadAverage1m: { before: loadBefore, after: Math.round((loadavg()[0] ?? 0) * 100) / 100, cpus: cpus().length },
     };
   } finally {
     await server.stop();
@@ -304,6 +309,7 @@ for (const r of results) {
       `  API meanwhile   /healthz worst ${i.stall.healthz.worstMs} ms, store read worst ${i.stall.store.worstMs} ms`,
       `  app creation    ${(r.createAppOnTenant.ms / 1000).toFixed(1)} s; /healthz worst ${r.createAppOnTenant.stall.healthz.worstMs} ms, store read worst ${r.createAppOnTenant.stall.store.worstMs} ms`,
       `  tenant delete   ${(r.deleteTenant.ms / 1000).toFixed(1)} s; /healthz worst ${r.deleteTenant.stall.healthz.worstMs} ms, store read worst ${r.deleteTenant.stall.store.worstMs} ms`,
+      `  machine         load average ${r.loadAverage1m.before} before, ${r.loadAverage1m.after} after, ${r.loadAverage1m.cpus} CPUs`,
       "",
     ].join("\n"),
   );
@@ -318,7 +324,7 @@ if (!values["no-write"]) {
     }
   })();
   const date = new Date().toISOString().slice(0, 10);
-  const file = join(ROOT, "bench", "results", `${date}-import.json`);
+  const file = join(ROOT, "bench", "results", `${date}-import${values.tag ? `-${values.tag}` : ""}.json`);
   writeFileSync(file, `${JSON.stringify({ date, commit, node: process.version, results }, null, 2)}\n`);
   process.stdout.write(`wrote ${file}\n`);
 }

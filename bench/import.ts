@@ -10,11 +10,12 @@
  *   npm run bench:import                                  # both drivers (PostgreSQL with BENCH_PG_URL or --db)
  *   npm run bench:import -- --driver sqlite --users 100000
  *   npm run bench:import -- --no-write                   # print only (else bench/results/<date>-import.json)
+ *   npm run bench:import -- --users 100000 --tag 100k    # writes bench/results/<date>-import-100k.json
  */
 import { execFileSync } from "node:child_process";
 import { readdirSync, statSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { parseArgs } from "node:util";
@@ -31,12 +32,13 @@ const { values } = parseArgs({
     users: { type: "string", default: "1000000" },
     db: { type: "string" },
     "no-write": { type: "boolean", default: false },
+    tag: { type: "string" },
     help: { type: "boolean", default: false },
   },
 });
 if (values.help) {
   process.stdout.write(
-    "npm run bench:import -- [--driver sqlite|postgres] [--users N] [--db postgres://...] [--no-write]\n" +
+    "npm run bench:import -- [--driver sqlite|postgres] [--users N] [--db postgres://...] [--no-write] [--tag T]\n" +
       "Without --driver: SQLite, then PostgreSQL when --db or BENCH_PG_URL is given.\n",
   );
   process.exit(0);
@@ -182,6 +184,8 @@ async function timed<T>(base: string, fn: () => Promise<T>) {
 }
 
 async function runDriver(driver: "sqlite" | "postgres") {
+  // The machine's 1-minute load average before and after: other work on it makes every number noisy.
+  const loadBefore = Math.round((loadavg()[0] ?? 0) * 100) / 100;
   const db = await freshDb(driver, pgUrl);
   const server = spawnChild(process.execPath, [
     join(ROOT, "dist", "main.js"),
@@ -197,8 +201,10 @@ async function runDriver(driver: "sqlite" | "postgres") {
     "--admin-token",
     ADMIN_TOKEN,
   ]);
-  // The server's progress lines, timed as they arrive.
-  const progress: Array<{ at: number; msg: string; users?: number }> = [];
+  // The server's progress lines, timed by the server's own clock (their `time`, Unix ms): their
+  // arrival here is no timing, since the server's log is flushed only when its event loop turns,
+  // which a synchronous (SQLite) write transaction holds for as long as it writes.
+  const progress: Array<{ time: number; msg: string; users?: number }> = [];
   let pending = "";
   server.proc.stdout?.on("data", (d: Buffer) => {
     pending += d.toString();
@@ -207,8 +213,8 @@ async function runDriver(driver: "sqlite" | "postgres") {
     for (const line of parts) {
       if (!line.includes('"import: ')) continue;
       try {
-        const rec = JSON.parse(line) as { msg: string; users?: number };
-        progress.push({ at: performance.now(), msg: rec.msg, ...(rec.users !== undefined ? { users: rec.users } : {}) });
+        const rec = JSON.parse(line) as { time: number; msg: string; users?: number };
+        progress.push({ time: rec.time, msg: rec.msg, ...(rec.users !== undefined ? { users: rec.users } : {}) });
         if (rec.users !== undefined && rec.users % 200_000 === 0) process.stderr.write(`  ${rec.msg} ${rec.users}\n`);
       } catch {
         // not a log record
@@ -233,7 +239,7 @@ async function runDriver(driver: "sqlite" | "postgres") {
     const rss = new RssSampler(server.pid, 100);
     const spool = new SpoolSampler();
     const sent = { bytes: 0 };
-    const t0 = performance.now();
+    const t0 = Date.now();
     const imp = await timed(base, () =>
       call(base, "POST", `/admin/v1/tenants/${TENANT}/users/import`, undefined, ndjson(N, sent)),
     );
@@ -242,10 +248,21 @@ async function runDriver(driver: "sqlite" | "postgres") {
     if (imp.out.status !== 200) throw new Error(`import: ${imp.out.status} ${imp.out.body.slice(0, 500)}`);
     const counts = JSON.parse(imp.out.body) as { created: number; updated: number };
     if (counts.created !== N) throw new Error(`import created ${counts.created}, expected ${N}`);
-    const validatedAt = progress.find((p) => p.msg.startsWith("import: every line is valid"))?.at;
-    const phases = validatedAt
-      ? { validateMs: Math.round(validatedAt - t0), writeMs: Math.round(performance.now() - validatedAt) }
-      : undefined;
+    // The last progress line may still be in the pipe when the answer arrives.
+    for (let i = 0; i < 100 && !progress.some((p) => p.msg === "import: done"); i++) await new Promise((r) => setTimeout(r, 20));
+    const validatedAt = progress.find((p) => p.msg.startsWith("import: every line is valid"))?.time;
+    const doneAt = progress.find((p) => p.msg === "import: done")?.time;
+    // The last "users written" line is logged after the last chunk, before the commit and the refresh
+    // of the planner statistics (N ≥ 1,000; a no-op on SQLite).
+    const writtenAt = progress.find((p) => p.msg === "import: users written" && p.users === N)?.time;
+    const phases =
+      validatedAt !== undefined && doneAt !== undefined
+        ? {
+            validateMs: validatedAt - t0,
+            writeMs: doneAt - validatedAt,
+            ...(writtenAt !== undefined ? { commitAndStatisticsMs: doneAt - writtenAt } : {}),
+          }
+        : undefined;
 
     process.stderr.write(`${driver}: creating an app on the tenant of ${N.toLocaleString("en-US")} users\n`);
     const created = await timed(base, () =>
@@ -272,6 +289,7 @@ async function runDriver(driver: "sqlite" | "postgres") {
       },
       createAppOnTenant: { ms: created.ms, stall: created.stall },
       deleteTenant: { ms: deleted.ms, stall: deleted.stall },
+      loadAverage1m: { before: loadBefore, after: Math.round((loadavg()[0] ?? 0) * 100) / 100, cpus: cpus().length },
     };
   } finally {
     await server.stop();
@@ -292,12 +310,16 @@ for (const r of results) {
       `\n${r.driver} (${r.where}): ${r.users.toLocaleString("en-US")} users, ${(i.bodyBytes / MB).toFixed(0)} MB of NDJSON`,
       `  import          ${(i.ms / 1000).toFixed(1)} s (${i.usersPerSecond.toLocaleString("en-US")} users/s)` +
         (i.phases
-          ? `: validate into the spool ${(i.phases.validateMs / 1000).toFixed(1)} s, write ${(i.phases.writeMs / 1000).toFixed(1)} s`
+          ? `: validate into the spool ${(i.phases.validateMs / 1000).toFixed(1)} s, write ${(i.phases.writeMs / 1000).toFixed(1)} s` +
+            (i.phases.commitAndStatisticsMs !== undefined
+              ? ` (of which the commit and planner statistics, after the last chunk, ${(i.phases.commitAndStatisticsMs / 1000).toFixed(1)} s)`
+              : "")
           : ""),
       `  server RSS      ${(i.rssBeforeBytes / MB).toFixed(0)} MB before, ${(i.peakRssBytes / MB).toFixed(0)} MB peak; spool ${(i.spoolBytes / MB).toFixed(0)} MB (${Math.round(i.spoolBytes / r.users)} B a user)`,
       `  API meanwhile   /healthz worst ${i.stall.healthz.worstMs} ms, store read worst ${i.stall.store.worstMs} ms`,
       `  app creation    ${(r.createAppOnTenant.ms / 1000).toFixed(1)} s; /healthz worst ${r.createAppOnTenant.stall.healthz.worstMs} ms, store read worst ${r.createAppOnTenant.stall.store.worstMs} ms`,
       `  tenant delete   ${(r.deleteTenant.ms / 1000).toFixed(1)} s; /healthz worst ${r.deleteTenant.stall.healthz.worstMs} ms, store read worst ${r.deleteTenant.stall.store.worstMs} ms`,
+      `  machine         load average ${r.loadAverage1m.before} before, ${r.loadAverage1m.after} after, ${r.loadAverage1m.cpus} CPUs`,
       "",
     ].join("\n"),
   );
@@ -312,7 +334,7 @@ if (!values["no-write"]) {
     }
   })();
   const date = new Date().toISOString().slice(0, 10);
-  const file = join(ROOT, "bench", "results", `${date}-import.json`);
+  const file = join(ROOT, "bench", "results", `${date}-import${values.tag ? `-${values.tag}` : ""}.json`);
   writeFileSync(file, `${JSON.stringify({ date, commit, node: process.version, results }, null, 2)}\n`);
   process.stdout.write(`wrote ${file}\n`);
 }

@@ -89,6 +89,9 @@ export interface TenantInput {
 
 export type TenantPatch = Partial<Omit<Tenant, "tenant_key">>;
 
+/** Users an import must write for the store's planner statistics to be refreshed after it. */
+export const IMPORT_REFRESH_STATISTICS = 1000;
+
 export class Directory {
   private readonly store: Store;
   private readonly ids: IdGenerator;
@@ -268,7 +271,8 @@ export class Directory {
 
   /**
    * Writes validated users (in user_id order, without duplicates, re-iterable) as `putUser` does
-   * for each, all in one store transaction.
+   * for each, all in one store transaction. An import of IMPORT_REFRESH_STATISTICS users or more
+   * is a bulk load: the store's planner statistics are refreshed after it (see there).
    */
   async importUsers(
     tenantKey: string,
@@ -281,7 +285,12 @@ export class Directory {
     const counts = await this.store.importUsers(tenantKey, users, onProgress, (c) =>
       c ? this.entry(by, tenantKey, { change: { ...c } }) : undefined,
     );
-    return counts ?? noTenant(tenantKey);
+    if (!counts) return noTenant(tenantKey);
+    // Planned with the row counts of before the import, PostgreSQL made the next app creation
+    // quadratic in the tenant's users (over 12 minutes for 100,000 in bench:import); autovacuum
+    // would catch up only later.
+    if (counts.created + counts.updated >= IMPORT_REFRESH_STATISTICS) await this.store.refreshStatistics();
+    return counts;
   }
 }
 

@@ -17,7 +17,8 @@ export function decodeCursor(cursor: string | undefined, arity: number): Array<s
     if (
       Array.isArray(key) &&
       key.length === arity &&
-      key.every((k) => typeof k === "string" || (typeof k === "number" && Number.isSafeInteger(k))) &&
+      // No key of ours holds U+0000 (every key follows its seed pattern); PostgreSQL could not even compare one.
+      key.every((k) => (typeof k === "string" && !k.includes("\u0000")) || (typeof k === "number" && Number.isSafeInteger(k))) &&
       encodeCursor(key) === cursor
     ) {
       return key;

@@ -9,7 +9,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import { drainUnreadBody } from "../http/connections.js";
 import { StorageError } from "../storage/errors.js";
 import { ADMIN_PREFIX, type AdminContext, type AdminOperation } from "./operation.js";
-import { AdminProblem, PROBLEM_CONTENT_TYPE, problemBody } from "./problems.js";
+import { AdminProblem, invalidInput, PROBLEM_CONTENT_TYPE, problemBody } from "./problems.js";
 import { ADMIN_OPERATIONS } from "./routes.js";
 import { adminTokenMatches } from "./token.js";
 import { adminBodyAjv, adminStringAjv, describeAjvError } from "./validation.js";
@@ -163,6 +163,15 @@ export async function registerAdmin(app: FastifyInstance, deps: AdminDeps): Prom
             deps.token ? "send Authorization: Bearer <admin token> (see the start-up banner)" : "this server has no admin token",
             { headers: { "www-authenticate": 'Bearer realm="larkstatus-admin"' } },
           );
+        }
+      });
+      // No identifier holds U+0000 (each follows its seed pattern), and PostgreSQL cannot compare a
+      // text with one: a path or query value with it is invalid input, named, before any lookup.
+      admin.addHook("preValidation", async (req) => {
+        for (const values of [req.params, req.query]) {
+          for (const [k, v] of Object.entries((values ?? {}) as Record<string, unknown>)) {
+            if (typeof v === "string" && v.includes("\u0000")) throw invalidInput(k, "must not contain U+0000");
+          }
         }
       });
       registerOperations(admin, deps.ctx, true);

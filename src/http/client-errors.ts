@@ -8,6 +8,7 @@
 import { type IncomingMessage, type ServerResponse, STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
 import type { FastifyBaseLogger, FastifyError, FastifyReply } from "fastify";
+import { invalidInput, PROBLEM_CONTENT_TYPE, problemBody } from "../admin/problems.js";
 import type { Clock } from "../domain/clock.js";
 import type { IdGenerator } from "../domain/ids.js";
 import { ApiError } from "../errors/codes.js";
@@ -106,7 +107,8 @@ export function clientErrorHandler(deps: {
 
 /**
  * Fastify's `frameworkErrors`: errors its router raises before any route runs (a malformed
- * percent-encoding, a parameter over maxParamLength) answer a 9499 in the envelope.
+ * percent-encoding, a parameter over maxParamLength) answer a 9499 in the envelope, or, under
+ * /admin, a 400 problem naming the path (the admin API never answers the vendor's envelope).
  */
 export function frameworkErrorHandler(
   error: FastifyError,
@@ -117,6 +119,16 @@ export function frameworkErrorHandler(
   const status = error.code === "FST_ERR_MAX_PARAM_LENGTH" ? 414 : 400;
   request.log.info({ err: { code: error.code, message: error.message } }, "unreadable request answered 9499");
   drainUnreadBody(request.raw);
+  if (request.raw.url?.startsWith("/admin/")) {
+    const p = invalidInput(
+      "path",
+      error.code === "FST_ERR_MAX_PARAM_LENGTH"
+        ? "a path segment is longer than the server reads"
+        : "is not valid percent-encoded UTF-8",
+    );
+    reply.code(p.status).type(PROBLEM_CONTENT_TYPE).send(problemBody(p, request.id));
+    return;
+  }
   reply
     .code(status)
     .type("application/json; charset=utf-8")

@@ -47,7 +47,13 @@ export const AppFields = {
     description: '"all", or the user_ids the app may see (others are invisible_user_id)',
   }),
   enabled: Type.Boolean({ description: "false: refuses tokens and revokes the app's tokens" }),
-  developer: Text({ minLength: 1, maxLength: 256, description: "union ids are per developer × user (default: the tenant_key)" }),
+  // No control characters: a developer is a label keyed on (PostgreSQL cannot even store U+0000 in it).
+  developer: Text({
+    minLength: 1,
+    maxLength: 256,
+    pattern: "^[^\\u0000-\\u001f]+$",
+    description: "union ids are per developer × user (default: the tenant_key); no control characters",
+  }),
 };
 
 export const UserFields = {

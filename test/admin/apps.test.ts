@@ -276,6 +276,8 @@ describe("apps: create errors (nothing is created)", () => {
     ["visibility neither all nor a list", { scopes: [], visibility: "some" }, "visibility"],
     ["a malformed visibility user_id", { scopes: [], visibility: ["u 1"] }, "visibility"],
     ["an empty developer", { scopes: [], developer: "" }, "developer"],
+    ["a developer with a control character (U+0000)", { scopes: [], developer: "a\u0000b" }, "developer"],
+    ["a developer with a newline", { scopes: [], developer: "a\nb" }, "developer"],
     ["enabled not a boolean", { scopes: [], enabled: 1 }, "enabled"],
     ["malformed JSON", "{", "body"],
   ];

@@ -34,8 +34,8 @@ import { ADMIN } from "./support.js";
  * - BAD_ENCODING: an admin path with a malformed percent-encoding (`%ZZ`) or one that decodes to
  *   invalid UTF-8 (`%ED%A0%80`) answers the vendor's 9499 envelope (application/json), not a problem.
  */
-const NUL_IDS_FIXED = false;
-const BAD_ENCODING_FIXED = false;
+const NUL_IDS_FIXED = true;
+const BAD_ENCODING_FIXED = true;
 
 const SEED = Number(process.env.LARKSTATUS_FUZZ_SEED ?? 20261202);
 const ROUNDS = Number(process.env.LARKSTATUS_FUZZ_ROUNDS ?? 900);
@@ -213,6 +213,8 @@ function validString(schema: Schema, key: string, known: Known): string {
       return pick(known.tenants);
     case "developer":
       return pick(["dev-a", ACME, "外包"]);
+    case "op":
+      return pick(["system_status.batch_open", "tenant.create", "user.sync"]);
     default:
       return pick([`${key} ${Math.floor(rand() * 1000)}`, "中文名", "Ann Lee"]);
   }
@@ -274,6 +276,8 @@ function ndjson(line: Schema, known: Known, garbage: boolean): Buffer {
   for (let i = 0; i < n; i++) {
     let obj = valid(line, "", known) as Json;
     if (typeof obj.user_id === "string" && chance(0.5)) obj.user_id = `m${Math.floor(rand() * 40)}`;
+    // A valid body names each user once (a repeated user_id is a refusal of its own).
+    if (!garbage && typeof obj.user_id === "string") obj.user_id = `${obj.user_id.slice(0, 50)}-${i}`;
     if (garbage && chance(0.35)) obj = mutate(obj);
     let text: Buffer = Buffer.from(toText(obj));
     if (garbage && chance(0.15)) {

@@ -30,8 +30,8 @@ export interface AuditEntry {
   /** The request's log id (X-Tt-Logid / X-Request-Id). */
   log_id?: string;
   /**
-   * The tenant's employee user_ids a write that is not a batch names (a user put, a toggle, a seed's
-   * chunk of users), for the user filter; a batch is found through the ids in its results.
+   * The tenant's employee user_ids the call named (every input that resolved to a user, whatever
+   * its result), so the user filter finds a batch sent with open_ids or union_ids.
    */
   users?: readonly string[];
   results?: readonly AuditResult[];
@@ -72,12 +72,6 @@ export function adminEntry(by: ChangeBy, atMs: number, tenantKey: string, more: 
 export interface AuditFilter {
   tenant_key?: string;
   user_id?: string;
-  /**
-   * The ids `user_id` is known by (itself, its open_ids, its union_ids, in every tenant the filter
-   * covers), which AuditLog.list looks up: a batch's entry keeps the ids its caller sent, and is
-   * found by any of them. Entries of other writes name the user's user_id (`users`).
-   */
-  user_forms?: readonly string[];
   system_status_id?: string;
   app_id?: string;
   op?: string;
@@ -126,24 +120,8 @@ export class AuditLog {
   }
 
   /** Entries newest first, after `after` when given: at most `limit`. */
-  async list(filter: AuditFilter, limit: number, after?: AuditKey): Promise<AuditPage> {
-    if (filter.user_id === undefined) return this.store.listAudit(filter, limit, after);
-    const forms = new Set([filter.user_id]);
-    const tenants = filter.tenant_key !== undefined ? [filter.tenant_key] : await this.allTenantKeys();
-    for (const t of tenants) {
-      const u = await this.store.getUser(t, filter.user_id);
-      for (const id of [...Object.values(u?.open_ids ?? {}), ...Object.values(u?.union_ids ?? {})]) forms.add(id);
-    }
-    return this.store.listAudit({ ...filter, user_forms: [...forms] }, limit, after);
-  }
-
-  private async allTenantKeys(): Promise<string[]> {
-    const out: string[] = [];
-    for (;;) {
-      const page = await this.store.listTenants(500, out.at(-1));
-      out.push(...page.map((t) => t.tenant_key));
-      if (page.length < 500) return out;
-    }
+  list(filter: AuditFilter, limit: number, after?: AuditKey): Promise<AuditPage> {
+    return this.store.listAudit(filter, limit, after);
   }
 
   /**

@@ -237,6 +237,11 @@ export class StatusService {
     };
   }
 
+  /** The employee ids a batch named: every input that resolved to a user, whatever its result. */
+  private static namedUsers(who: readonly Resolved[]): string[] {
+    return who.flatMap((w) => (w.userId === undefined ? [] : [w.userId]));
+  }
+
   // ---------------------------------------------------------------- statuses
 
   private async liveStatus(caller: Caller, statusId: string, includeDeleted = false): Promise<StatusRecord> {
@@ -406,6 +411,7 @@ export class StatusService {
       });
       return this.entry(caller, "system_status.batch_open", now, {
         system_status_id: statusId,
+        users: StatusService.namedUsers(who),
         results: answer,
       });
     };
@@ -446,6 +452,7 @@ export class StatusService {
     const now = this.clock.now();
     const entry = this.entry(caller, "system_status.batch_close", now, {
       system_status_id: statusId,
+      users: StatusService.namedUsers(who),
       results: answer satisfies AuditResult[],
     });
     // [ours] only failures: nothing changes, but the call is acknowledged, so it is recorded.

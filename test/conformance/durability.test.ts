@@ -92,7 +92,7 @@ test("acknowledged opens and closes survive a SIGKILL right after the responses,
     // One audit entry per acknowledged open and close, with the results each was answered.
     const entries = file
       .prepare("SELECT op, system_status_id, log_id, results FROM audit WHERE actor = 'app' ORDER BY id")
-      .all() as Array<{ op: string; system_status_id: string; log_id: string; results: Buffer }>;
+      .all() as Array<{ op: string; system_status_id: string; log_id: string; results: string }>;
     const calls = [...acknowledged].filter(([, c]) => c.path.includes("/batch_"));
     assert.equal(calls.length, 12);
     assert.equal(entries.length, calls.length);

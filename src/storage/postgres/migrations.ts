@@ -205,7 +205,7 @@ export const PG_MIGRATIONS: readonly string[] = [
     system_status_id TEXT COLLATE "C",
     log_id TEXT,
     users TEXT COLLATE "C",
-    results BYTEA,
+    results TEXT,
     change TEXT
   );
   CREATE INDEX audit_at ON audit (at_ms, id);

@@ -50,7 +50,6 @@ import {
   AUDIT_SCAN_BUDGET,
   auditColumns,
   NEWEST_FIRST,
-  packedId,
   pageOf,
   toAuditRecord,
   userNeedle,
@@ -1328,17 +1327,7 @@ function auditQuery(
   add(scan, (p) => `a.tenant_key = ${p}::text`, f.tenant_key);
   add(scan, (p) => `a.system_status_id = ${p}::text`, f.system_status_id);
   add(scan, (p) => `a.app_id = ${p}::text`, f.app_id);
-  if (f.user_id !== undefined) {
-    // The user's user_id in the user column (the writes that are not batches), or any id the user
-    // is known by in a batch's packed results (as its caller sent it).
-    values.push(userNeedle(f.user_id));
-    const users = `strpos(a.users, $${values.length}::text) > 0`;
-    const inResults = (f.user_forms ?? [f.user_id]).map((id) => {
-      values.push(packedId(id));
-      return `position($${values.length}::bytea in a.results) > 0`;
-    });
-    scan.push(`(${users} OR ${inResults.join(" OR ")})`);
-  }
+  add(scan, (p) => `strpos(a.users, ${p}::text) > 0`, f.user_id === undefined ? undefined : userNeedle(f.user_id));
   add(scan, (p) => `a.op = ${p}::text`, f.op);
   add(scan, (p) => `a.actor = ${p}::text`, f.actor);
   return { indexed: where.length ? `WHERE ${where.join(" AND ")}` : "", scanned: scan.join(" AND "), values, indexedValues };

@@ -27,7 +27,6 @@ import {
   AUDIT_SCAN_BUDGET,
   auditColumns,
   NEWEST_FIRST,
-  packedId,
   pageOf,
   toAuditRecord,
   userNeedle,
@@ -1133,10 +1132,10 @@ export class SqliteStore implements Store {
 function auditQuery(
   f: AuditFilter,
   after: AuditKey | undefined,
-): { indexed: string; scanned: string; params: Record<string, string | number | Buffer>; key: string } {
+): { indexed: string; scanned: string; params: Record<string, string | number>; key: string } {
   const where: string[] = [];
   const scan: string[] = [];
-  const params: Record<string, string | number | Buffer> = {};
+  const params: Record<string, string | number> = {};
   let key = "";
   const add = (list: string[], flag: string, sql: string, name: string, value: string | number | undefined) => {
     if (value === undefined) return;
@@ -1155,18 +1154,7 @@ function auditQuery(
   add(scan, "t", "a.tenant_key = @tenant_key", "tenant_key", f.tenant_key);
   add(scan, "s", "a.system_status_id = @system_status_id", "system_status_id", f.system_status_id);
   add(scan, "p", "a.app_id = @app_id", "app_id", f.app_id);
-  if (f.user_id !== undefined) {
-    // The user's user_id in the user column (the writes that are not batches), or any id the user
-    // is known by in a batch's packed results (as its caller sent it).
-    const forms = f.user_forms ?? [f.user_id];
-    const inResults = forms.map((_, i) => `instr(a.results, @f${i}) > 0`);
-    scan.push(`(instr(a.users, @needle) > 0 OR ${inResults.join(" OR ")})`);
-    params.needle = userNeedle(f.user_id);
-    forms.forEach((id, i) => {
-      params[`f${i}`] = packedId(id);
-    });
-    key += `u${forms.length}`;
-  }
+  add(scan, "u", "instr(a.users, @needle) > 0", "needle", f.user_id === undefined ? undefined : userNeedle(f.user_id));
   add(scan, "o", "a.op = @op", "op", f.op);
   add(scan, "r", "a.actor = @actor", "actor", f.actor);
   return { indexed: where.length ? `WHERE ${where.join(" AND ")}` : "", scanned: scan.join(" AND "), params, key };

@@ -499,15 +499,34 @@ export class PgStore implements Store {
    * Runs `fn` in one transaction (READ COMMITTED). A deadlock or serialization failure retries the
    * whole transaction; `recover` may turn an error into a result (after the rollback).
    */
-  private async tx<T>(what: string, fn: (c: pg.PoolClient) => Promise<T>, recover?: (e: unknown) => T | undefined): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      const c = await this.client(what);
-      let broken = false;
-      try {
+  private tx<T>(what: string, fn: (c: pg.PoolClient) => Promise<T>, recover?: (e: unknown) => T | undefined): Promise<T> {
+    return this.attempts(
+      what,
+      async (c) => {
         await c.query("BEGIN");
         const out = await fn(c);
         await c.query("COMMIT");
         return out;
+      },
+      recover,
+    );
+  }
+
+  /**
+   * Runs `run` (a whole transaction, BEGIN to COMMIT) on a connection of its own, rolling back on
+   * an error; a deadlock or serialization failure runs it again on a fresh connection, at most
+   * TX_ATTEMPTS times. A connection whose ROLLBACK failed is discarded.
+   */
+  private async attempts<T>(
+    what: string,
+    run: (c: pg.PoolClient) => Promise<T>,
+    recover?: (e: unknown) => T | undefined,
+  ): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const c = await this.client(what);
+      let broken = false;
+      try {
+        return await run(c);
       } catch (e) {
         try {
           await c.query("ROLLBACK");
@@ -555,28 +574,13 @@ export class PgStore implements Store {
    * together; then `then`, given their rows, names the audit entry (or none), which is sent with
    * COMMIT. A deadlock or serialization failure retries the whole transaction, calling `then` again.
    */
-  private async pipelinedTx(what: string, first: Statement[], then: (rows: Row[][]) => AuditEntry | undefined): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      const c = await this.client(what);
-      let broken = false;
-      try {
-        // Promise.all: every statement's promise has a handler, whichever fails first.
-        const [, ...results] = await Promise.all([c.query("BEGIN"), ...first.map((st) => c.query(st))]);
-        const entry = then(results.map((r) => r.rows as Row[]));
-        await Promise.all([...(entry ? [c.query(auditStatement(entry))] : []), c.query("COMMIT")]);
-        return;
-      } catch (e) {
-        try {
-          await c.query("ROLLBACK");
-        } catch {
-          broken = true;
-        }
-        if (!broken && attempt < TX_ATTEMPTS && isRetryable(e)) continue;
-        throw this.translate(e, what);
-      } finally {
-        c.release(broken);
-      }
-    }
+  private pipelinedTx(what: string, first: Statement[], then: (rows: Row[][]) => AuditEntry | undefined): Promise<void> {
+    return this.attempts(what, async (c) => {
+      // Promise.all: every statement's promise has a handler, whichever fails first.
+      const [, ...results] = await Promise.all([c.query("BEGIN"), ...first.map((st) => c.query(st))]);
+      const entry = then(results.map((r) => r.rows as Row[]));
+      await Promise.all([...(entry ? [c.query(auditStatement(entry))] : []), c.query("COMMIT")]);
+    });
   }
 
   // ------------------------------------------------------------------ lifecycle

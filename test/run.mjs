@@ -3,6 +3,8 @@
  * `npm test`: every suite on the embedded SQLite driver, then, when TEST_PG_URL is set, the whole
  * API suite again on PostgreSQL (the same files, LARKSTATUS_TEST_DRIVER=postgres). With
  * REQUIRE_SCALE_TESTS=1 (CI) a missing TEST_PG_URL or TEST_REDIS_URL is a failure, not a skip.
+ * TEST_API_ON_PG=0 leaves out that second pass (the PostgreSQL storage contract and the
+ * multi-instance tests still run in the first): CI's other Node lines use it.
  */
 import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
@@ -46,7 +48,9 @@ if (process.env.REQUIRE_SCALE_TESTS === "1") {
 }
 
 let ok = run("all suites, SQLite", all, { LARKSTATUS_TEST_DRIVER: "sqlite" });
-if (process.env.TEST_PG_URL) {
+if (process.env.TEST_PG_URL && process.env.TEST_API_ON_PG === "0") {
+  process.stdout.write("\nTEST_API_ON_PG=0: the API suite did not run again on PostgreSQL.\n");
+} else if (process.env.TEST_PG_URL) {
   ok = run("API suite, PostgreSQL", perDriver, { LARKSTATUS_TEST_DRIVER: "postgres" }) && ok;
 } else {
   process.stdout.write("\nTEST_PG_URL is not set: the API suite ran on SQLite only (see README, Scaling out).\n");

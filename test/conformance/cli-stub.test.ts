@@ -1,7 +1,7 @@
 /**
- * What only a stub can show of the CLI, run as a child process: `audit` (its endpoint is built on
- * another branch; until it lands here, the stub answers admin.md's path and fields), and an import
- * the server takes over five minutes to answer (TEST_SLOW=1). Every other command runs against the
+ * What only a stub can show of the CLI, run as a child process: `audit` over entries the test
+ * writes itself (exact ids and times, entries appearing while --follow runs), and an import the
+ * server takes over five minutes to answer (TEST_SLOW=1). Every other command runs against the
  * real server in test/conformance/cli.test.ts. Plus the pure helpers (tables with CJK, the
  * progress bar, --since parsing, problem messages).
  */
@@ -108,7 +108,7 @@ function cli(
   });
 }
 
-describe("audit against a stub of admin.md's endpoint", () => {
+describe("audit against a stub of the audit endpoint (entries the test controls)", () => {
   let s: Awaited<ReturnType<typeof stub>>;
   const audit = [
     {

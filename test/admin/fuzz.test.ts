@@ -22,6 +22,7 @@ import { deriveOpenId, deriveUnionId, sequentialIds } from "../../src/domain/ids
 import { KNOWN_SCOPES } from "../../src/domain/model.js";
 import { loadSeedFile } from "../../src/seed/load.js";
 import type { Store } from "../../src/storage/store.js";
+import { type Json, objects, prng } from "../fuzz.js";
 import { ACME, ADMIN_TOKEN, APP, FIXTURE_SEED, GLOBEX, INITECH, LEAVE, T0, TEST_SCRYPT_N, TRIP, testStore } from "../helpers.js";
 import { ADMIN } from "./support.js";
 
@@ -39,18 +40,6 @@ const BAD_ENCODING_FIXED = true;
 
 const SEED = Number(process.env.LARKSTATUS_FUZZ_SEED ?? 20261202);
 const ROUNDS = Number(process.env.LARKSTATUS_FUZZ_ROUNDS ?? 900);
-
-/** mulberry32: a small deterministic PRNG, so a failing round can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const rand = prng(SEED);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
@@ -94,17 +83,6 @@ function hostile(depth = 0): unknown {
   if (depth < 3)
     return Object.fromEntries(Array.from({ length: Math.floor(rand() * 3) }, () => [pick(KEYS), hostile(depth + 1)]));
   return pick(STRINGS);
-}
-
-type Json = Record<string, unknown>;
-
-/** Every object inside `v` (itself included), for mutations at any depth. */
-function objects(v: unknown, out: Json[] = []): Json[] {
-  if (v !== null && typeof v === "object") {
-    if (!Array.isArray(v)) out.push(v as Json);
-    for (const x of Object.values(v)) objects(x, out);
-  }
-  return out;
 }
 
 function mutate(body: Json): Json {

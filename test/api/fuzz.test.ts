@@ -9,24 +9,13 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { I18N_KEYS } from "../../src/domain/model.js";
 import { weightedLength } from "../../src/domain/weighted-length.js";
+import { type Json, objects, prng } from "../fuzz.js";
 import { APP, BASE, inSeconds, openId, TRIP, unionId } from "../helpers.js";
 import { closeUrl, isVendorEnvelope, openUrl, statusUrl, TENANT_TOKEN_URL, withApp } from "./support.js";
 
 const SEED = Number(process.env.LARKSTATUS_FUZZ_SEED ?? 20261201);
 const ROUNDS = Number(process.env.LARKSTATUS_FUZZ_ROUNDS ?? 1200);
 const ACME = "a1b2c3d4e5f60718";
-
-/** mulberry32: a small deterministic PRNG, so a failing round can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const rand = prng(SEED);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
@@ -80,17 +69,6 @@ function hostile(depth = 0): unknown {
   if (depth < 3)
     return Object.fromEntries(Array.from({ length: Math.floor(rand() * 3) }, () => [pick(KEYS), hostile(depth + 1)]));
   return pick(STRINGS);
-}
-
-type Json = Record<string, unknown>;
-
-/** Every object inside `v` (itself included), for mutations at any depth. */
-function objects(v: unknown, out: Json[] = []): Json[] {
-  if (v !== null && typeof v === "object") {
-    if (!Array.isArray(v)) out.push(v as Json);
-    for (const x of Object.values(v)) objects(x, out);
-  }
-  return out;
 }
 
 function mutate(body: Json): Json {

@@ -16,7 +16,7 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { batchLoad, getToken, makePlan, type Target } from "./load.js";
-import { spawnChild, stopAllChildren } from "./procs.js";
+import { serveArgs, spawnChild, stopAllChildren } from "./procs.js";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -59,18 +59,7 @@ try {
     const { freshDb, seed } = (await import(join(dir, "bench", "seed.ts"))) as typeof import("./seed.js");
     const db = await freshDb(driver, pgUrl);
     const seeded = await seed(db.url, users);
-    const child = spawnChild(process.execPath, [
-      join(dir, "dist", "main.js"),
-      "serve",
-      "--port",
-      "0",
-      "--db",
-      db.url,
-      "--rate-limit",
-      "off",
-      "--log-level",
-      "warn",
-    ]);
+    const child = spawnChild(process.execPath, serveArgs(db.url, { root: dir }));
     const { url } = await child.listening;
     builds.push({ dir, target: { name: "larkstatus", url, token: await getToken(url), statusId: seeded.statusId } });
     process.stderr.write(`[ab] ${dir}: ${url}\n`);

@@ -19,7 +19,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { parseArgs } from "node:util";
-import { killAllChildrenNow, ROOT, RssSampler, readRss, spawnChild, stopAllChildren } from "./procs.js";
+import { killAllChildrenNow, ROOT, RssSampler, readRss, serveArgs, spawnChild, stopAllChildren } from "./procs.js";
 import { dropAllDbs, freshDb } from "./seed.js";
 
 const ADMIN_TOKEN = "lsa_bench-import-admin-token-00000000000000000";
@@ -187,20 +187,7 @@ async function runDriver(driver: "sqlite" | "postgres") {
   // The machine's 1-minute load average before and after: other work on it makes every number noisy.
   const loadBefore = Math.round((loadavg()[0] ?? 0) * 100) / 100;
   const db = await freshDb(driver, pgUrl);
-  const server = spawnChild(process.execPath, [
-    join(ROOT, "dist", "main.js"),
-    "serve",
-    "--port",
-    "0",
-    "--db",
-    db.url,
-    "--rate-limit",
-    "off",
-    "--log-level",
-    "info",
-    "--admin-token",
-    ADMIN_TOKEN,
-  ]);
+  const server = spawnChild(process.execPath, serveArgs(db.url, { logLevel: "info", extra: ["--admin-token", ADMIN_TOKEN] }));
   // The server's progress lines, timed by the server's own clock (their `time`, Unix ms): their
   // arrival here is no timing, since the server's log is flushed only when its event loop turns,
   // which a synchronous (SQLite) write transaction holds for as long as it writes.

@@ -117,21 +117,32 @@ export function spawnChild(cmd: string, args: string[], opts: { env?: NodeJS.Pro
   return child;
 }
 
-/** The built server: `node [nodeArgs] dist/main.js serve --port P --db URL --rate-limit off --log-level warn`. */
-export function spawnLarkstatus(db: string, port = 0, nodeArgs: string[] = []): Child {
-  return spawnChild(process.execPath, [
-    ...nodeArgs,
-    join(ROOT, "dist", "main.js"),
+/**
+ * The arguments of a built server: `<root>/dist/main.js serve --port P --db URL --rate-limit off
+ * --log-level L [extra...]` (root: this checkout unless given; L: warn unless given).
+ */
+export function serveArgs(
+  db: string,
+  opts: { root?: string; port?: number; logLevel?: string; extra?: string[] } = {},
+): string[] {
+  return [
+    join(opts.root ?? ROOT, "dist", "main.js"),
     "serve",
     "--port",
-    String(port),
+    String(opts.port ?? 0),
     "--db",
     db,
     "--rate-limit",
     "off",
     "--log-level",
-    "warn",
-  ]);
+    opts.logLevel ?? "warn",
+    ...(opts.extra ?? []),
+  ];
+}
+
+/** The built server: `node [nodeArgs] dist/main.js serve --port P --db URL --rate-limit off --log-level warn`. */
+export function spawnLarkstatus(db: string, port = 0, nodeArgs: string[] = []): Child {
+  return spawnChild(process.execPath, [...nodeArgs, ...serveArgs(db, { port })]);
 }
 
 /** The ceiling server, from source through tsx, in its own process. */

@@ -15,6 +15,7 @@ import type { IdGenerator } from "./domain/ids.js";
 import { SCOPE_EMPLOYEE_ID } from "./domain/model.js";
 import { type Caller, StatusService } from "./domain/service.js";
 import { UserState } from "./domain/user-state.js";
+import type { Emulator } from "./emulator/emulator.js";
 import { ApiError } from "./errors/codes.js";
 import { clientErrorHandler, frameworkErrorHandler, setLogIdHeaders } from "./http/client-errors.js";
 import { Connections, drainUnreadBody } from "./http/connections.js";
@@ -49,6 +50,8 @@ export interface AppDeps {
   readiness?: Record<string, () => Promise<boolean>>;
   /** The admin API's bearer token; without one every admin call answers 401. */
   adminToken?: string;
+  /** The emulator controls (`--emulator on`); without them every control answers 403. */
+  emulator?: Emulator;
   /** pino options (Fastify's own logger), or false for none (tests). */
   logger?: { level: string } | false;
   version?: string;
@@ -148,6 +151,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       : new ApiError("NOT_FOUND");
   };
 
+  const emulator = deps.emulator;
+  // First of all: the shared emulator clock as another instance may have moved it.
+  if (emulator?.shared) app.addHook("onRequest", async () => emulator.beforeCall());
   app.addHook("onRequest", async (req, reply) => {
     // The SDKs read the log id from X-Tt-Logid; it equals error.log_id.
     setLogIdHeaders(reply.raw, req.id);
@@ -220,6 +226,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       directory: new Directory({ store, ids, clock }),
       state: new UserState({ store, clock }),
       audit: new AuditLog({ store, clock }),
+      emulator: deps.emulator,
     },
     token: deps.adminToken,
     version: deps.version ?? "0.0.0",

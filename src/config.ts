@@ -56,6 +56,15 @@ export interface Config {
   adminToken: string | undefined;
   /** How long audit entries are kept (ms); older ones are pruned in the background. */
   auditRetentionMs: number;
+  /**
+   * The emulator controls under /admin/v1/emulator (reset, snapshots, clock, faults, journal).
+   * Default: on with SQLite (the developer's twin), off with PostgreSQL (an operator's service).
+   */
+  emulator: boolean;
+  /** How many requests to /open-apis the journal keeps (newest first); 0 keeps none. */
+  journalSize: number;
+  /** A file the server writes its URL into once it listens (for `--port 0`); undefined: none. */
+  portFile: string | undefined;
   /** Set for a CLI command (and only then). */
   cli: CliOptions | undefined;
 }
@@ -80,6 +89,9 @@ export const SETTINGS = {
   shutdownGrace: { flag: "shutdown-grace", env: "LARKSTATUS_SHUTDOWN_GRACE", default: "5s" },
   adminToken: { flag: "admin-token", env: "LARKSTATUS_ADMIN_TOKEN", default: undefined },
   auditRetention: { flag: "audit-retention", env: "LARKSTATUS_AUDIT_RETENTION", default: "30d" },
+  emulator: { flag: "emulator", env: "LARKSTATUS_EMULATOR", default: undefined },
+  journalSize: { flag: "journal-size", env: "LARKSTATUS_JOURNAL_SIZE", default: "1000" },
+  portFile: { flag: "port-file", env: "LARKSTATUS_PORT_FILE", default: undefined },
   url: { flag: "url", env: "LARKSTATUS_URL", default: undefined },
 } as const;
 
@@ -142,6 +154,11 @@ Options (each has an environment twin):
   --audit-retention D LARKSTATUS_AUDIT_RETENTION
                                            how long audit log entries are kept: 30d (default), 12h, 90m...;
                                            older ones are deleted in the background
+  --emulator on|off LARKSTATUS_EMULATOR    the emulator controls (reset, snapshots, clock, faults, journal)
+                                           under /admin/v1/emulator; default on with SQLite, off with PostgreSQL
+  --journal-size N  LARKSTATUS_JOURNAL_SIZE
+                                           how many requests to /open-apis the journal keeps (default 1000; 0: none)
+  --port-file FILE  LARKSTATUS_PORT_FILE   write the server's URL to FILE once it listens (with --port 0)
 
 Options of the commands for a running server:
   --url URL         LARKSTATUS_URL         the server (default: the one serving --db, found through
@@ -162,6 +179,9 @@ const SHUTDOWN_GRACE_MAX_MS = 3_600_000;
 /** The shortest and longest audit retention accepted (ms): one second, ten years. */
 const AUDIT_RETENTION_MIN_MS = 1000;
 const AUDIT_RETENTION_MAX_MS = 3650 * 86_400_000;
+
+/** The most requests the journal may keep (each holds its request and response bodies, up to 1 MiB). */
+const JOURNAL_SIZE_MAX = 100_000;
 
 /** Milliseconds per duration unit. */
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -284,6 +304,18 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, defa
       `--audit-retention / LARKSTATUS_AUDIT_RETENTION must be a duration such as 30d, 12h or 90m (1s to 3650d), got "${retentionText}"`,
     );
   }
+  const emulatorText = pick("emulator") ?? (isSqlite ? "on" : "off");
+  if (emulatorText !== "on" && emulatorText !== "off") {
+    throw new ConfigError(`--emulator / LARKSTATUS_EMULATOR must be on or off, got "${emulatorText}"`);
+  }
+  const journalText = pick("journalSize") as string;
+  const journalSize = Number(journalText);
+  if (!/^[0-9]+$/.test(journalText) || journalSize > JOURNAL_SIZE_MAX) {
+    throw new ConfigError(
+      `--journal-size / LARKSTATUS_JOURNAL_SIZE must be an integer 0-${JOURNAL_SIZE_MAX}, got "${journalText}"`,
+    );
+  }
+  const portFile = pick("portFile");
   return Object.freeze({
     command: cmd,
     port,
@@ -298,6 +330,9 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, defa
     shutdownGraceMs,
     adminToken,
     auditRetentionMs,
+    emulator: emulatorText === "on",
+    journalSize,
+    portFile,
     cli,
   });
 }

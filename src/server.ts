@@ -11,6 +11,8 @@ import type { Config } from "./config.js";
 import { AuditLog } from "./domain/audit.js";
 import { type Clock, systemClock } from "./domain/clock.js";
 import { type IdGenerator, randomIds } from "./domain/ids.js";
+import { EmulatorClock } from "./emulator/clock.js";
+import { Emulator } from "./emulator/emulator.js";
 import { MemoryRateLimiter, type RateLimiter } from "./http/rate-limit.js";
 import { connectRedis, RedisRateLimiter } from "./http/redis-rate-limit.js";
 import { loadSeedFile, type SeedProgress, type SeedSummary } from "./seed/load.js";
@@ -49,12 +51,16 @@ export async function startServer(
   config: Config,
   opts: { clock?: Clock; ids?: IdGenerator; onSeedProgress?: SeedProgress; version?: string } = {},
 ): Promise<RunningServer> {
-  const clock = opts.clock ?? systemClock;
-  const ids = opts.ids ?? randomIds(clock);
   const store = openStore(config);
+  // With the emulator controls on, the one clock of the server is the emulator's (kept in the store).
+  const emulatorClock = config.emulator ? new EmulatorClock(opts.clock ?? systemClock, store) : undefined;
+  const clock: Clock = emulatorClock ?? opts.clock ?? systemClock;
+  const ids = opts.ids ?? randomIds(clock);
   let redis: ReturnType<typeof connectRedis> | undefined;
   try {
     await store.migrate();
+    await emulatorClock?.refresh();
+    const emulator = emulatorClock && new Emulator({ clock: emulatorClock, shared: store instanceof PgStore });
     let seeded: RunningServer["seeded"];
     const seedDeps = { store, ids, now: () => clock.now(), ...(opts.onSeedProgress ? { onProgress: opts.onSeedProgress } : {}) };
     const seedFile = config.seed !== undefined ? resolve(config.seed) : (await store.isEmpty()) ? config.defaultSeed : undefined;
@@ -80,6 +86,7 @@ export async function startServer(
       rateLimit: config.rateLimit,
       readiness,
       ...(rateLimiter ? { rateLimiter } : {}),
+      ...(emulator ? { emulator } : {}),
       logger: config.logLevel === "silent" ? false : { level: config.logLevel },
       ...(opts.version ? { version: opts.version } : {}),
     });

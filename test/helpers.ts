@@ -9,6 +9,8 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fas
 import { buildApp } from "../src/app.js";
 import { ManualClock } from "../src/domain/clock.js";
 import { deriveOpenId, deriveUnionId, type IdGenerator, sequentialIds } from "../src/domain/ids.js";
+import { EmulatorClock } from "../src/emulator/clock.js";
+import { Emulator } from "../src/emulator/emulator.js";
 import { loadSeedFile } from "../src/seed/load.js";
 import { SqliteStore } from "../src/storage/sqlite/sqlite-store.js";
 import type { Store } from "../src/storage/store.js";
@@ -79,7 +81,10 @@ if (TEST_DRIVER === "postgres") {
 export interface TestApp {
   app: FastifyInstance;
   store: Store;
+  /** The wall clock (with the emulator on, the server's clock is `emulator.clock` over it). */
   clock: ManualClock;
+  /** With `makeApp({ emulator: true })`: the server's emulator controls. */
+  emulator?: Emulator;
   ids: IdGenerator;
   /** A fresh tenant_access_token for the app (default: Acme's full-scope app). */
   token(creds?: { app_id: string; app_secret: string }): Promise<string>;
@@ -97,17 +102,31 @@ export interface TestApp {
 /** The admin token of every in-process test app. */
 export const ADMIN_TOKEN = "lsa_test-admin-token-0000000000000000000000000";
 
-export async function makeApp(opts: { rateLimit?: "vendor" | "off"; seed?: string } = {}): Promise<TestApp> {
+export async function makeApp(opts: { rateLimit?: "vendor" | "off"; seed?: string; emulator?: boolean } = {}): Promise<TestApp> {
   const clock = new ManualClock(T0);
-  const ids = sequentialIds(clock);
   const store = await testStore();
   await store.migrate();
-  await loadSeedFile(opts.seed ?? FIXTURE_SEED, { store, ids, now: () => clock.now(), scryptN: TEST_SCRYPT_N });
-  const app = await buildApp({ store, clock, ids, rateLimit: opts.rateLimit ?? "off", logger: false, adminToken: ADMIN_TOKEN });
+  // With the emulator controls, the server's clock is the emulator's, over `clock` as its wall clock.
+  const emulatorClock = opts.emulator ? new EmulatorClock(clock, store) : undefined;
+  await emulatorClock?.refresh();
+  const serverClock = emulatorClock ?? clock;
+  const ids = sequentialIds(serverClock);
+  const emulator = emulatorClock && new Emulator({ clock: emulatorClock, shared: TEST_DRIVER === "postgres" });
+  await loadSeedFile(opts.seed ?? FIXTURE_SEED, { store, ids, now: () => serverClock.now(), scryptN: TEST_SCRYPT_N });
+  const app = await buildApp({
+    store,
+    clock: serverClock,
+    ids,
+    rateLimit: opts.rateLimit ?? "off",
+    logger: false,
+    adminToken: ADMIN_TOKEN,
+    ...(emulator ? { emulator } : {}),
+  });
   const t: TestApp = {
     app,
     store,
     clock,
+    ...(emulator ? { emulator } : {}),
     ids,
     async token(creds = APP) {
       const res = await app.inject({ method: "POST", url: "/open-apis/auth/v3/tenant_access_token/internal", payload: creds });

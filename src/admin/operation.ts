@@ -4,12 +4,15 @@ import type { FastifyReply, FastifyRequest, FastifySchema, HTTPMethods } from "f
 import type { AuditLog } from "../domain/audit.js";
 import type { Directory } from "../domain/directory.js";
 import type { UserState } from "../domain/user-state.js";
+import type { Emulator } from "../emulator/emulator.js";
 
 export interface AdminContext {
   directory: Directory;
   audit: AuditLog;
   /** What users show, and their sync toggles. */
   state: UserState;
+  /** The emulator controls; undefined when they are off (`--emulator off`: every control answers 403). */
+  emulator: Emulator | undefined;
 }
 
 export interface AdminOperation {

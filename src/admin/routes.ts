@@ -3,6 +3,7 @@ import { listAudit } from "./audit/audit.js";
 import { createApp, getApp, listApps, patchApp, rotateSecret } from "./directory/apps.js";
 import { importUsers } from "./directory/import.js";
 import { getUser, listUsers, putUser } from "./directory/users.js";
+import { getClock, setClock } from "./emulator/clock.js";
 import type { AdminOperation } from "./operation.js";
 import { getUserStatus, listStatusUsers, setUserSync } from "./state/state.js";
 import { createTenant, deleteTenant, getTenant, listTenants, patchTenant } from "./tenants/tenants.js";
@@ -26,4 +27,6 @@ export const ADMIN_OPERATIONS: readonly AdminOperation[] = [
   setUserSync,
   listStatusUsers,
   listAudit,
+  getClock,
+  setClock,
 ];

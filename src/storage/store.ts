@@ -9,6 +9,7 @@
  * in that same transaction, so a change never commits without its entry, nor an entry without its
  * change (src/domain/audit.ts).
  */
+
 import type { AuditEntry, AuditFilter, AuditKey, AuditOf, AuditPage } from "../domain/audit.js";
 import type {
   App,
@@ -21,6 +22,7 @@ import type {
   UserIdType,
   UserStatusRow,
 } from "../domain/model.js";
+import type { ClockState } from "../emulator/clock.js";
 
 /** How one input user id resolved within a tenant, for one app. */
 export type ResolvedId =
@@ -122,6 +124,10 @@ export interface Store {
   refreshStatistics(): Promise<void>;
   /** The per-database secret that signs page tokens: `candidate` is stored on first use, then the stored one wins. */
   serverSecret(candidate: string): Promise<string>;
+  /** The emulator clock's state (src/emulator/clock.ts); undefined until first changed. */
+  readClockState(): Promise<ClockState | undefined>;
+  /** Replaces the clock's state with what `change` makes of it, under a lock (every instance shares it). */
+  updateClockState(change: (current: ClockState) => ClockState): Promise<ClockState>;
 
   // --- directory: tenants, apps, users (written by seeds and, later, the admin API) ---
   upsertTenant(tenant: Tenant, audit?: AuditOf<void>): Promise<void>;

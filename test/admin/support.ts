@@ -75,9 +75,9 @@ export const P = {
   invalid: (field: string): ExpectedProblem => ({ status: 400, kind: "invalid-input", field }),
 } as const;
 
-/** Runs `fn` against a fresh app on the fixture seed, always closing it. */
-export async function withAdmin(fn: (t: TestApp) => Promise<void>): Promise<void> {
-  const t = await makeApp();
+/** Runs `fn` against a fresh app on the fixture seed (with the emulator controls on if asked), always closing it. */
+export async function withAdmin(fn: (t: TestApp) => Promise<void>, opts: { emulator?: boolean } = {}): Promise<void> {
+  const t = await makeApp(opts);
   try {
     await fn(t);
   } finally {

@@ -33,6 +33,9 @@ describe("loadConfig", () => {
         shutdownGraceMs: 5000,
         adminToken: undefined,
         auditRetentionMs: 30 * 86_400_000,
+        emulator: true,
+        journalSize: 1000,
+        portFile: undefined,
         cli: undefined,
       },
     );
@@ -66,6 +69,12 @@ describe("loadConfig", () => {
         "2s",
         "--audit-retention",
         "12h",
+        "--emulator",
+        "on",
+        "--journal-size",
+        "50",
+        "--port-file",
+        "url.txt",
       ],
       {},
       SEED,
@@ -86,6 +95,9 @@ describe("loadConfig", () => {
         shutdownGraceMs: 2000,
         adminToken: undefined,
         auditRetentionMs: 12 * 3_600_000,
+        emulator: true,
+        journalSize: 50,
+        portFile: "url.txt",
         cli: undefined,
       },
     );
@@ -131,6 +143,28 @@ describe("loadConfig", () => {
     assert.equal(c.seed, "flag.yaml");
     assert.equal(c.rateLimit, "vendor");
     assert.equal(c.logLevel, "error");
+  });
+
+  test("--emulator: on by default with SQLite, off with PostgreSQL; either way when asked; anything else refused", () => {
+    assert.equal(loadConfig(["--db", "sqlite::memory:"], {}, SEED).emulator, true);
+    assert.equal(loadConfig(["--db", "postgres://u:p@h:5432/d"], {}, SEED).emulator, false);
+    assert.equal(loadConfig(["--db", "postgres://u:p@h:5432/d", "--emulator", "on"], {}, SEED).emulator, true);
+    assert.equal(loadConfig([], { LARKSTATUS_EMULATOR: "off" }, SEED).emulator, false);
+    assert.throws(() => loadConfig(["--emulator", "yes"], {}, SEED), {
+      name: "ConfigError",
+      message: '--emulator / LARKSTATUS_EMULATOR must be on or off, got "yes"',
+    });
+  });
+
+  test("--journal-size: 0 to 100,000", () => {
+    assert.equal(loadConfig(["--journal-size", "0"], {}, SEED).journalSize, 0);
+    assert.equal(loadConfig([], { LARKSTATUS_JOURNAL_SIZE: "100000" }, SEED).journalSize, 100_000);
+    for (const bad of ["-1", "100001", "1e3", "ten"]) {
+      assert.throws(() => loadConfig([`--journal-size=${bad}`], {}, SEED), {
+        name: "ConfigError",
+        message: `--journal-size / LARKSTATUS_JOURNAL_SIZE must be an integer 0-100000, got "${bad}"`,
+      });
+    }
   });
 
   test("an empty environment variable counts as unset", () => {

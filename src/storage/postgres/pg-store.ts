@@ -45,6 +45,7 @@ import type {
   UserStatusRow,
 } from "../../domain/model.js";
 import { namesOf } from "../../domain/model.js";
+import { CLOCK_KEY, type ClockState, WALL_TIME } from "../../emulator/clock.js";
 import {
   AUDIT_INSERT_COLUMNS,
   AUDIT_SCAN_BUDGET,
@@ -634,6 +635,36 @@ export class PgStore implements Store {
 
   async isEmpty(): Promise<boolean> {
     return (await this.query("read tenants", "SELECT 1 FROM tenants LIMIT 1")).length === 0;
+  }
+
+  async readClockState(): Promise<ClockState | undefined> {
+    const [row] = await this.query("read the emulator clock", "SELECT value FROM meta WHERE key = $1", [CLOCK_KEY], "clock_read");
+    return row ? (JSON.parse(row.value as string) as ClockState) : undefined;
+  }
+
+  async updateClockState(change: (current: ClockState) => ClockState): Promise<ClockState> {
+    // A refusal (`change` throws) commits nothing and reaches the caller as itself.
+    let refused: { error: unknown } | undefined;
+    const out = await this.tx("change the emulator clock", async (c) => {
+      // The row exists before it is locked, so two first changes serialize on it too.
+      await c.query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING", [
+        CLOCK_KEY,
+        JSON.stringify(WALL_TIME),
+      ]);
+      const { rows } = await c.query("SELECT value FROM meta WHERE key = $1 FOR UPDATE", [CLOCK_KEY]);
+      const current = JSON.parse((rows[0] as { value: string }).value) as ClockState;
+      let next: ClockState;
+      try {
+        next = change(current);
+      } catch (error) {
+        refused = { error };
+        return current;
+      }
+      await c.query("UPDATE meta SET value = $2 WHERE key = $1", [CLOCK_KEY, JSON.stringify(next)]);
+      return next;
+    });
+    if (refused) throw refused.error;
+    return out;
   }
 
   async serverSecret(candidate: string): Promise<string> {

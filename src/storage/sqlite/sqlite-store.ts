@@ -22,6 +22,7 @@ import type {
 } from "../../domain/model.js";
 import { namesOf } from "../../domain/model.js";
 import { tokenHash } from "../../domain/secrets.js";
+import { CLOCK_KEY, type ClockState, WALL_TIME } from "../../emulator/clock.js";
 import {
   AUDIT_INSERT_COLUMNS,
   AUDIT_SCAN_BUDGET,
@@ -465,6 +466,7 @@ export class SqliteStore implements Store {
       pruneAudit: db.prepare("DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE at_ms < ? ORDER BY at_ms, id LIMIT ?)"),
       getMeta: db.prepare("SELECT value FROM meta WHERE key = ?"),
       insertMeta: db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING"),
+      putMeta: db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
     };
   }
 
@@ -507,6 +509,22 @@ export class SqliteStore implements Store {
 
   async isEmpty(): Promise<boolean> {
     return this.group.read(() => this.s.anyTenant.get() === undefined);
+  }
+
+  async readClockState(): Promise<ClockState | undefined> {
+    return this.group.read(() => {
+      const row = this.s.getMeta.get(CLOCK_KEY) as { value: string } | undefined;
+      return row ? (JSON.parse(row.value) as ClockState) : undefined;
+    });
+  }
+
+  async updateClockState(change: (current: ClockState) => ClockState): Promise<ClockState> {
+    return this.group.write(() => {
+      const row = this.s.getMeta.get(CLOCK_KEY) as { value: string } | undefined;
+      const next = change(row ? (JSON.parse(row.value) as ClockState) : WALL_TIME);
+      this.s.putMeta.run(CLOCK_KEY, JSON.stringify(next));
+      return next;
+    });
   }
 
   async serverSecret(candidate: string): Promise<string> {

@@ -76,7 +76,10 @@ export const P = {
 } as const;
 
 /** Runs `fn` against a fresh app on the fixture seed (with the emulator controls on if asked), always closing it. */
-export async function withAdmin(fn: (t: TestApp) => Promise<void>, opts: { emulator?: boolean } = {}): Promise<void> {
+export async function withAdmin(
+  fn: (t: TestApp) => Promise<void>,
+  opts: { emulator?: boolean; rateLimit?: "vendor" | "off" } = {},
+): Promise<void> {
   const t = await makeApp(opts);
   try {
     await fn(t);

@@ -1,7 +1,8 @@
 /**
  * The SQLite driver's snapshots of the whole state (migration 7): per state table T, `snap_T` holds
  * T's rows of every snapshot, keyed by the snapshot's name. Saving is one INSERT ... SELECT per
- * table, restoring one DELETE and one INSERT ... SELECT per table, all inside the database. Each
+ * table, restoring one DELETE and one INSERT ... SELECT per table (of the rows that differ), all
+ * inside the database. Each
  * method is synchronous and runs inside one store call's savepoint (the store wraps it in
  * `group.write`), so a method that throws half way leaves nothing behind, and no other call runs
  * between its first statement and its last.
@@ -52,9 +53,9 @@ export class SqliteSnapshots {
   private readonly tables: TableStatements[];
   private readonly s;
 
-  constructor(db: Database.Database) {
+  constructor(private readonly db: Database.Database) {
     const columns = (table: string) =>
-      (db.prepare("SELECT name FROM pragma_table_info(?) ORDER BY cid").pluck().all(table) as string[]).map(String);
+      db.prepare("SELECT name FROM pragma_table_info(?) ORDER BY cid").pluck().all(table) as string[];
     const present = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all() as string[];
     const state = present.filter(isStateTable).sort();
     const known = [...SQLITE_STATE_TABLES].sort();
@@ -64,21 +65,41 @@ export class SqliteSnapshots {
       );
     }
     this.tables = SQLITE_STATE_TABLES.map((table) => {
-      const cols = columns(table);
+      const info = db.prepare("SELECT name, pk FROM pragma_table_info(?) ORDER BY cid").all(table) as Array<{
+        name: string;
+        pk: number;
+      }>;
+      const cols = info.map((c) => c.name);
       const snap = columns(`snap_${table}`);
       if (snap.join() !== ["snapshot_name", ...cols].join()) {
         throw new StorageError(
           `snap_${table} has columns (${snap.join(", ")}), not snapshot_name and those of ${table} (${cols.join(", ")}): a migration changed ${table} without its snap_ table`,
         );
       }
+      const key = info
+        .filter((c) => c.pk > 0)
+        .sort((a, b) => a.pk - b.pk)
+        .map((c) => q(c.name))
+        .join(", ");
+      if (key === "") throw new StorageError(`${table} has no primary key: a restore could not tell its rows apart`);
       const list = cols.map(q).join(", ");
+      const t = q(table);
       const s = q(`snap_${table}`);
       return {
-        save: db.prepare(`INSERT INTO ${s} (snapshot_name, ${list}) SELECT ?, ${list} FROM ${q(table)}`),
+        save: db.prepare(`INSERT INTO ${s} (snapshot_name, ${list}) SELECT ?, ${list} FROM ${t}`),
         dropOne: db.prepare(`DELETE FROM ${s} WHERE snapshot_name = ?`),
         dropOthers: db.prepare(`DELETE FROM ${s} WHERE snapshot_name <> ?`),
-        clear: db.prepare(`DELETE FROM ${q(table)}`),
-        load: db.prepare(`INSERT INTO ${q(table)} (${list}) SELECT ${list} FROM ${s} WHERE snapshot_name = ? ORDER BY rowid`),
+        // Only the rows that differ are written: the rows of T that are not in the snapshot (exactly
+        // equal in every column; EXCEPT takes NULLs as equal) go, then the snapshot's rows that T
+        // lacks come. What is left equals the snapshot row for row. For a reset after a test that
+        // changed a few rows of 10,000 users, this reads both sides instead of rewriting every row
+        // and index entry (bench/reset.ts, 10,000 users: median 480 ms rewriting all, 160 ms so).
+        clear: db.prepare(
+          `DELETE FROM ${t} WHERE (${key}) IN (SELECT ${key} FROM (SELECT ${list} FROM ${t} EXCEPT SELECT ${list} FROM ${s} WHERE snapshot_name = ?))`,
+        ),
+        load: db.prepare(
+          `INSERT INTO ${t} (${list}) SELECT ${list} FROM ${s} WHERE snapshot_name = ? EXCEPT SELECT ${list} FROM ${t}`,
+        ),
       };
     });
     this.s = {
@@ -109,11 +130,19 @@ export class SqliteSnapshots {
   }
 
   restore(name: string, reset: boolean): number | undefined {
-    if (this.s.get.get(name) === undefined) return undefined;
-    // Children first: the foreign keys to tenants hold at every statement.
-    for (let i = this.tables.length - 1; i >= 0; i--) (this.tables[i] as TableStatements).clear.run();
-    let rows = 0;
-    for (const t of this.tables) rows += t.load.run(name).changes;
+    const saved = this.s.get.get(name) as SnapshotInfo | undefined;
+    if (saved === undefined) return undefined;
+    // A changed tenant row goes and comes back while its unchanged users stay: the foreign keys are
+    // checked once the whole state is back (deferred to the end of the transaction, when the rows
+    // are the snapshot's, which held them), not at each statement.
+    this.db.pragma("defer_foreign_keys = ON");
+    try {
+      for (let i = this.tables.length - 1; i >= 0; i--) (this.tables[i] as TableStatements).clear.run(name);
+      for (const t of this.tables) t.load.run(name);
+    } finally {
+      this.db.pragma("defer_foreign_keys = OFF");
+    }
+    let rows = saved.rows;
     if (reset) {
       rows -= this.s.clearTokens.run().changes;
       for (const t of this.tables) t.dropOthers.run(name);

@@ -43,6 +43,8 @@ const q = (id: string) => `"${id.replace(/"/g, '""')}"`;
 interface TableSql {
   save: string;
   clear: string;
+  /** For a table other tables refer to: its changed rows, updated in place. */
+  update: string | undefined;
   dropOne: string;
   dropOthers: string;
   load: string;
@@ -78,6 +80,23 @@ export async function snapshotSql(c: pg.ClientBase): Promise<SnapshotSql> {
       `the snapshot tables do not match the schema: state tables are ${state.join(", ")}, snapshots know ${known.join(", ")}`,
     );
   }
+  const keys = await c.query(
+    `SELECT t.relname::text AS t, a.attname::text AS col
+     FROM pg_index i
+     JOIN pg_class t ON t.oid = i.indrelid
+     JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+     WHERE i.indisprimary AND t.relnamespace = current_schema()::regnamespace
+     ORDER BY t.relname, array_position(i.indkey, a.attnum)`,
+  );
+  const keyOf = new Map<string, string[]>();
+  for (const r of keys.rows as Array<{ t: string; col: string }>) keyOf.set(r.t, [...(keyOf.get(r.t) ?? []), r.col]);
+  const referenced = new Set(
+    (
+      await c.query(
+        "SELECT DISTINCT confrelid::regclass::text AS t FROM pg_constraint WHERE contype = 'f' AND connamespace = current_schema()::regnamespace",
+      )
+    ).rows.map((r) => (r as { t: string }).t.replace(/^.*\./, "").replace(/"/g, "")),
+  );
   const tables = PG_STATE_TABLES.map((table): TableSql => {
     const { cols, identity } = byTable.get(table) as { cols: string[]; identity: boolean };
     const snap = byTable.get(`snap_${table}`)?.cols ?? [];
@@ -86,16 +105,34 @@ export async function snapshotSql(c: pg.ClientBase): Promise<SnapshotSql> {
         `snap_${table} has columns (${snap.join(", ")}), not snapshot_name and those of ${table} (${cols.join(", ")}): a migration changed ${table} without its snap_ table`,
       );
     }
+    const pk = keyOf.get(table) ?? [];
+    if (pk.length === 0) throw new StorageError(`${table} has no primary key: a restore could not tell its rows apart`);
     const list = cols.map(q).join(", ");
+    const key = pk.map(q).join(", ");
+    const t = q(table);
     const s = q(`snap_${table}`);
+    const override = identity ? "OVERRIDING SYSTEM VALUE " : "";
+    const fromSnap = `SELECT ${list} FROM ${s} WHERE snapshot_name = $1`;
     return {
-      save: `INSERT INTO ${s} (snapshot_name, ${list}) SELECT $1, ${list} FROM ${q(table)}`,
-      clear: `DELETE FROM ${q(table)}`,
+      save: `INSERT INTO ${s} (snapshot_name, ${list}) SELECT $1, ${list} FROM ${t}`,
       dropOne: `DELETE FROM ${s} WHERE snapshot_name = $1`,
       dropOthers: `DELETE FROM ${s} WHERE snapshot_name <> $1`,
+      // Only the rows that differ are written (as on SQLite): the rows of T not in the snapshot
+      // (equal in every column; EXCEPT takes NULLs as equal) go, then the snapshot's rows T lacks
+      // come. A table other tables refer to (tenants) cannot lose a row its unchanged children
+      // still point at (the foreign keys are not deferrable): its changed rows are updated in
+      // place instead, after its children went and before they come back.
+      clear: referenced.has(table)
+        ? `DELETE FROM ${t} WHERE (${key}) NOT IN (SELECT ${key} FROM ${s} WHERE snapshot_name = $1)`
+        : `DELETE FROM ${t} WHERE (${key}) IN (SELECT ${key} FROM (SELECT ${list} FROM ${t} EXCEPT ${fromSnap}) d)`,
+      update: referenced.has(table)
+        ? `UPDATE ${t} x SET (${list}) = ROW(${cols.map((col) => `s.${q(col)}`).join(", ")}) FROM ${s} s
+           WHERE s.snapshot_name = $1 AND (${pk.map((col) => `x.${q(col)}`).join(", ")}) = (${pk.map((col) => `s.${q(col)}`).join(", ")})
+             AND (${cols.map((col) => `x.${q(col)}`).join(", ")}) IS DISTINCT FROM (${cols.map((col) => `s.${q(col)}`).join(", ")})`
+        : undefined,
       // An identity column (audit.id) takes the saved values; its sequence is left where it is,
       // past every id ever handed out, so later entries never reuse one.
-      load: `INSERT INTO ${q(table)} (${list}) ${identity ? "OVERRIDING SYSTEM VALUE " : ""}SELECT ${list} FROM ${s} WHERE snapshot_name = $1`,
+      load: `INSERT INTO ${t} (${list}) ${override}${fromSnap} EXCEPT SELECT ${list} FROM ${t}`,
     };
   });
   const all = PG_STATE_TABLES.map(q).join(", ");
@@ -143,19 +180,21 @@ export async function restoreSnapshot(
   name: string,
   reset: boolean,
 ): Promise<number | undefined> {
-  const [, , found] = await pipelined(c, [
-    [sql.lockForRestore],
+  const [, , found] = await Promise.all([
+    c.query(sql.lockForRestore),
     // With reset, no snapshot is saved or deleted meanwhile; otherwise this one is not deleted.
-    [reset ? "LOCK TABLE snapshots IN EXCLUSIVE MODE" : "SELECT 1"],
-    ["SELECT 1 FROM snapshots WHERE name = $1 FOR SHARE", [name]],
+    c.query(reset ? "LOCK TABLE snapshots IN EXCLUSIVE MODE" : "SELECT 1"),
+    c.query("SELECT rows FROM snapshots WHERE name = $1 FOR SHARE", [name]),
   ]);
-  if (found === 0) return undefined;
+  if (found.rowCount === 0) return undefined;
+  const saved = (found.rows[0] as { rows: number }).rows;
   const n = sql.tables.length;
   const counts = await pipelined(c, [
-    // Children first: the foreign keys to tenants hold at every statement. DELETE rather than
-    // TRUNCATE: for the demo seed TRUNCATE took ~10x longer (new files for every table and index).
-    ...[...sql.tables].reverse().map((t): [string] => [t.clear]),
-    ...sql.tables.map((t): [string, unknown[]] => [t.load, [name]]),
+    // Children first: the foreign keys to tenants hold at every statement.
+    ...[...sql.tables].reverse().map((t): [string, unknown[]] => [t.clear, [name]]),
+    ...sql.tables.flatMap(
+      (t): Array<[string, unknown[]]> => [...(t.update ? [[t.update, [name]] as [string, unknown[]]] : []), [t.load, [name]]],
+    ),
     ...(reset
       ? [
           ["DELETE FROM tokens"] as [string],
@@ -164,7 +203,8 @@ export async function restoreSnapshot(
         ]
       : []),
   ]);
-  return sum(counts.slice(n, 2 * n)) - (reset ? (counts[2 * n] as number) : 0);
+  const tokensDropped = reset ? (counts[n + n + sql.tables.filter((t) => t.update).length] as number) : 0;
+  return saved - tokensDropped;
 }
 
 /** Deletes `name` (in the caller's transaction); false when there is none. */

@@ -147,14 +147,19 @@ export function snapshotContract(name: string, makeStore: () => Promise<Store>, 
           { name: "a", created_ms: T0 + 5, rows },
           { name: "b", created_ms: T0, rows },
         ]);
-        // Saving a name that exists replaces that snapshot: its time and its rows.
+        // Saving a name that exists replaces that snapshot: its time and its rows (rows added since,
+        // and rows gone since: a whole tenant).
         await store.insertToken(token(7));
-        assert.deepEqual(await store.saveSnapshot("b", T0 + 9), { name: "b", created_ms: T0 + 9, rows: rows + 1 });
+        assert.equal(await store.deleteTenant(TB), true);
+        const second = await hooks.dump(store);
+        const rows2 = Object.values(second).reduce((n, t) => n + t.length, 0);
+        assert.ok(rows2 < rows);
+        assert.deepEqual(await store.saveSnapshot("b", T0 + 9), { name: "b", created_ms: T0 + 9, rows: rows2 });
         assert.deepEqual(
           (await store.listSnapshots()).map((s) => [s.name, s.rows]),
           [
             ["a", rows],
-            ["b", rows + 1],
+            ["b", rows2],
           ],
         );
         const before = await hooks.dump(store);
@@ -168,8 +173,13 @@ export function snapshotContract(name: string, makeStore: () => Promise<Store>, 
         );
         assert.equal(await store.restoreSnapshot("a"), undefined, "a deleted snapshot is gone");
         assert.equal(await store.deleteSnapshot("a"), false);
-        // The replaced "b" restores what it saved last (token 7 included).
-        assert.equal(await store.restoreSnapshot("b"), rows + 1);
+        // The replaced "b" restores what it saved last (token 7 in, tenant B out), from any state.
+        await store.upsertTenant(tenant(TA, "Renamed again"));
+        await store.upsertTenant(tenant(TB, "Globex again"));
+        await store.insertToken(token(8));
+        await store.appendAudit({ at_ms: T0 + 30, tenant_key: TA, actor: "app", op: "later" });
+        assert.equal(await store.restoreSnapshot("b"), rows2);
+        assert.deepEqual(await hooks.dump(store), second);
         assert.ok(await store.getToken(token(7).token_hash));
       }),
     );

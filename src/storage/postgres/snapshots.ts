@@ -41,7 +41,11 @@ function isStateTable(name: string): boolean {
 const q = (id: string) => `"${id.replace(/"/g, '""')}"`;
 
 interface TableSql {
-  save: string;
+  /** The snapshot's rows that T no longer has, removed from it. */
+  saveDrop: string;
+  /** T's rows that the snapshot lacks, added to it. */
+  saveAdd: string;
+  count: string;
   clear: string;
   /** For a table other tables refer to: its changed rows, updated in place. */
   update: string | undefined;
@@ -114,7 +118,11 @@ export async function snapshotSql(c: pg.ClientBase): Promise<SnapshotSql> {
     const override = identity ? "OVERRIDING SYSTEM VALUE " : "";
     const fromSnap = `SELECT ${list} FROM ${s} WHERE snapshot_name = $1`;
     return {
-      save: `INSERT INTO ${s} (snapshot_name, ${list}) SELECT $1, ${list} FROM ${t}`,
+      // Saving over a snapshot of the same name writes only what differs, as a restore does: the
+      // baseline saved again at every start costs a read of the state when nothing changed.
+      saveDrop: `DELETE FROM ${s} WHERE snapshot_name = $1 AND (${key}) IN (SELECT ${key} FROM (${fromSnap} EXCEPT SELECT ${list} FROM ${t}) d)`,
+      saveAdd: `INSERT INTO ${s} (snapshot_name, ${list}) SELECT $1, ${list} FROM (SELECT ${list} FROM ${t} EXCEPT ${fromSnap}) d`,
+      count: `SELECT count(*) AS n FROM ${t}`,
       dropOne: `DELETE FROM ${s} WHERE snapshot_name = $1`,
       dropOthers: `DELETE FROM ${s} WHERE snapshot_name <> $1`,
       // Only the rows that differ are written (as on SQLite): the rows of T not in the snapshot
@@ -157,18 +165,17 @@ const sum = (ns: number[]) => ns.reduce((a, b) => a + b, 0);
 
 /** Saves the state under `name` (in the caller's transaction). */
 export async function saveSnapshot(c: pg.ClientBase, sql: SnapshotSql, name: string, createdMs: number): Promise<SnapshotInfo> {
-  const [, , ...counts] = await pipelined(c, [
-    [sql.lockForSave],
+  const results = await Promise.all([
+    c.query(sql.lockForSave),
     // Saves of one name serialize on its row.
-    [
+    c.query(
       `INSERT INTO snapshots (name, created_ms, rows) VALUES ($1, $2, 0)
        ON CONFLICT (name) DO UPDATE SET created_ms = excluded.created_ms`,
       [name, createdMs],
-    ],
-    ...sql.tables.map((t): [string, unknown[]] => [t.dropOne, [name]]),
-    ...sql.tables.map((t): [string, unknown[]] => [t.save, [name]]),
+    ),
+    ...sql.tables.flatMap((t) => [c.query(t.saveDrop, [name]), c.query(t.saveAdd, [name]), c.query(t.count)]),
   ]);
-  const rows = sum(counts.slice(sql.tables.length));
+  const rows = sum(results.slice(2).flatMap((r, i) => (i % 3 === 2 ? [(r.rows[0] as { n: number }).n] : [])));
   await c.query("UPDATE snapshots SET rows = $2 WHERE name = $1", [name, rows]);
   return { name, created_ms: createdMs, rows };
 }

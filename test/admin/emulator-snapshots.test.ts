@@ -3,12 +3,26 @@
  * errors, 401 without the admin token, 403 with the controls off; a reset after many changes gives
  * back exactly the seeded state (every user's status view, every status, the directory, the audit);
  * a restore is as exact and keeps its tokens; API calls racing a reset or restore see the old state
- * or the new one, never a mix. (A restore failing half way is in the storage contract,
- * test/storage/snapshot-contract.ts, where the test can break the database.)
+ * or the new one, never a mix; a restore or reset failing at its last insert answers 500 and leaves
+ * the state as it was (the storage contract, test/storage/snapshot-contract.ts, checks the rows).
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { ACME, ADMIN_TOKEN, assertError, assertOk, BASE, GLOBEX, LEAVE, T0, type TestApp, TRIP } from "../helpers.js";
+import type Database from "better-sqlite3";
+import {
+  ACME,
+  ADMIN_TOKEN,
+  assertError,
+  assertOk,
+  BASE,
+  GLOBEX,
+  LEAVE,
+  T0,
+  TEST_DRIVER,
+  type TestApp,
+  TRIP,
+} from "../helpers.js";
+import { withPgClient } from "../pg.js";
 import { ADMIN, admin, assertProblem, ok, P, withAdmin } from "./support.js";
 
 interface SnapshotView {
@@ -304,6 +318,51 @@ describe("emulator: snapshots", () => {
         const p = assertProblem(await admin(t, method, path, body), { status: 403, kind: "forbidden" });
         assert.match(p.detail as string, /--emulator on/);
       }
+    });
+  });
+});
+
+/**
+ * Makes every later INSERT into `table` of the test app's database fail (a trigger), through the
+ * store's own connection (SQLite in memory has no other way in) or the schema's URL (PostgreSQL).
+ */
+async function failInsertsOf(t: TestApp, table: string): Promise<void> {
+  if (TEST_DRIVER === "sqlite") {
+    (t.store as unknown as { db: Database.Database }).db.exec(
+      `CREATE TRIGGER refuse_${table} BEFORE INSERT ON ${table} BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`,
+    );
+    return;
+  }
+  const url = (t.store as unknown as { pool: { options: { connectionString: string } } }).pool.options.connectionString;
+  await withPgClient(async (c) => {
+    await c.query(
+      "CREATE OR REPLACE FUNCTION refuse_insert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$",
+    );
+    await c.query(`CREATE TRIGGER refuse_${table} BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION refuse_insert()`);
+  }, url);
+}
+
+describe("emulator: a failing restore", () => {
+  test("a restore or reset failing at its last insert answers 500 and leaves everything as it was", async () => {
+    await emulated(async (t) => {
+      await save(t, "s");
+      const created = await changeEverything(t);
+      const ids = [TRIP, LEAVE, "7101214603622940009", ...created];
+      const before = await observe(t, ids);
+      const token = await t.token();
+      // A restore writes only the rows that differ: Globex's status names (its tenant was deleted)
+      // are the last rows it puts back, once tenants, apps, users, ids and statuses are rewritten.
+      await failInsertsOf(t, "status_names");
+      assertProblem(await admin(t, "POST", "/emulator/snapshots/s/restore"), { status: 500, kind: "internal" });
+      assertProblem(await admin(t, "POST", "/emulator/reset"), { status: 500, kind: "internal" });
+      assert.deepEqual(await observe(t, ids), before);
+      assert.deepEqual(
+        (await list(t)).map((x) => x.name),
+        ["s"],
+      );
+      // The failed reset deleted no token and did not move the clock back.
+      assertOk(await t.call({ method: "GET", url: `${BASE}?page_size=5`, token }));
+      assert.equal(ok<{ offset_ms: number }>(await admin(t, "GET", "/emulator/clock")).offset_ms, 3_600_000, "clock not reset");
     });
   });
 });

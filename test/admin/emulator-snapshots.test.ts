@@ -17,6 +17,7 @@ import {
   BASE,
   GLOBEX,
   LEAVE,
+  makeApp,
   T0,
   TEST_DRIVER,
   type TestApp,
@@ -196,6 +197,23 @@ describe("emulator: reset", () => {
       assert.equal(newest?.system_status_id, again);
       assert.ok((newest?.id as number) > highest, `audit id ${newest?.id} after ${highest}`);
     });
+  });
+});
+
+describe("emulator: reset and the rate limits", () => {
+  test("[ours] a reset forgets the calls counted so far: a limit reached before is not reached after", async () => {
+    const t = await makeApp({ emulator: true, rateLimit: "vendor" });
+    try {
+      const list = (token: string) => t.call({ method: "GET", url: `${BASE}?page_size=5`, token });
+      const token = await t.token();
+      let status = 200;
+      for (let i = 0; i < 101 && status === 200; i++) status = (await list(token)).statusCode;
+      assert.equal(status, 429, "the 100/min limit of the list was reached");
+      await reset(t);
+      assertOk(await list(await t.token()));
+    } finally {
+      await t.close();
+    }
   });
 });
 

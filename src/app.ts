@@ -152,6 +152,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   };
 
   const emulator = deps.emulator;
+  // [ours] A reset puts the server back as it started: no call counted yet (this instance's counters;
+  // shared Redis counters are left to expire).
+  if (emulator && limiter instanceof MemoryRateLimiter) emulator.onReset(() => limiter.clear());
   // First of all: the shared emulator clock as another instance may have moved it.
   if (emulator?.shared) app.addHook("onRequest", async () => emulator.beforeCall());
   app.addHook("onRequest", async (req, reply) => {

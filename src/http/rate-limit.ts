@@ -33,6 +33,11 @@ export class MemoryRateLimiter implements RateLimiter {
 
   constructor(private readonly clock: Clock) {}
 
+  /** Forgets every count (the emulator's reset: the server as it started). */
+  clear(): void {
+    this.windows.clear();
+  }
+
   hit(key: string, rules: readonly RateRule[]): RateDecision {
     const now = this.clock.now();
     const slots = rules.map((r) => {

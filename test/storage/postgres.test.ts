@@ -13,10 +13,12 @@ import { tokenHash } from "../../src/domain/secrets.js";
 import { StorageError } from "../../src/storage/errors.js";
 import { PG_MIGRATIONS } from "../../src/storage/postgres/migrations.js";
 import { PgStore, pgTarget } from "../../src/storage/postgres/pg-store.js";
+import { PG_STATE_TABLES } from "../../src/storage/postgres/snapshots.js";
 import type { StatusWriteResult, Store, UserInput } from "../../src/storage/store.js";
 import { dropTestSchemas, freshPgUrl, TEST_PG_URL, withPgClient } from "../pg.js";
 import { auditContract } from "./audit-contract.js";
 import { storageContract } from "./contract.js";
+import { snapshotContract } from "./snapshot-contract.js";
 
 const SKIP = TEST_PG_URL ? false : "TEST_PG_URL not set";
 
@@ -61,6 +63,42 @@ if (!TEST_PG_URL) {
     },
   );
   auditContract("postgres", async () => new PgStore(await freshPgUrl()));
+  const urlOf = (store: Store) => {
+    const url = urls.get(store);
+    assert.ok(url, "a store this suite did not make");
+    return url;
+  };
+  snapshotContract(
+    "postgres",
+    async () => {
+      const url = await freshPgUrl();
+      return track(new PgStore(url), url);
+    },
+    {
+      async dump(store) {
+        return withPgClient(async (c) => {
+          const out: Record<string, unknown[]> = {};
+          for (const t of PG_STATE_TABLES) {
+            out[t] = (await c.query(`SELECT * FROM ${t}`)).rows.map((r) => JSON.stringify(r)).sort();
+          }
+          return out;
+        }, urlOf(store));
+      },
+      async failInsertsOf(store, table) {
+        await withPgClient(async (c) => {
+          await c.query(
+            "CREATE OR REPLACE FUNCTION refuse_insert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$",
+          );
+          await c.query(
+            `CREATE TRIGGER refuse_insert_${table} BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION refuse_insert()`,
+          );
+        }, urlOf(store));
+      },
+      async addColumn(store, table) {
+        await withPgClient((c) => c.query(`ALTER TABLE ${table} ADD COLUMN added_later TEXT`), urlOf(store));
+      },
+    },
+  );
 }
 
 // ---------------------------------------------------------------------------- fixtures

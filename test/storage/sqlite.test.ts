@@ -14,11 +14,13 @@ import { hashSecret, tokenHash } from "../../src/domain/secrets.js";
 import { StorageError } from "../../src/storage/errors.js";
 import type { GroupCommit } from "../../src/storage/sqlite/group-commit.js";
 import { SQLITE_MIGRATIONS } from "../../src/storage/sqlite/migrations.js";
+import { SQLITE_STATE_TABLES } from "../../src/storage/sqlite/snapshots.js";
 import { SqliteStore, sqlitePath } from "../../src/storage/sqlite/sqlite-store.js";
 import type { Store } from "../../src/storage/store.js";
 import { ACME, APP, BASE, T0 } from "../helpers.js";
 import { auditContract } from "./audit-contract.js";
 import { storageContract } from "./contract.js";
+import { type SnapshotHooks, snapshotContract } from "./snapshot-contract.js";
 
 let dir: string;
 let n = 0;
@@ -64,6 +66,34 @@ storageContract("sqlite file", async () => fileStore(), {
     }
   },
 });
+
+/**
+ * The store's own connection (private): an in-memory database has no other way in. Used to read
+ * every row and to break the schema, never to write state.
+ */
+const connectionOf = (store: Store) => (store as unknown as { db: Database.Database }).db;
+
+const sqliteSnapshotHooks: SnapshotHooks = {
+  async dump(store) {
+    const db = connectionOf(store);
+    return Object.fromEntries(
+      SQLITE_STATE_TABLES.map((t) => [
+        t,
+        (db.prepare(`SELECT * FROM ${t}`).all() as unknown[]).map((r) => JSON.stringify(r)).sort(),
+      ]),
+    );
+  },
+  async failInsertsOf(store, table) {
+    connectionOf(store).exec(
+      `CREATE TRIGGER refuse_insert_${table} BEFORE INSERT ON ${table} BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`,
+    );
+  },
+  async addColumn(store, table) {
+    connectionOf(store).exec(`ALTER TABLE ${table} ADD COLUMN added_later TEXT`);
+  },
+};
+snapshotContract("sqlite::memory:", async () => new SqliteStore("sqlite::memory:"), sqliteSnapshotHooks);
+snapshotContract("sqlite file", async () => fileStore(), sqliteSnapshotHooks);
 
 describe("SqliteStore specifics", () => {
   test("a new file database uses 1 KiB pages and WAL, and close() (which stops the checkpoint worker) is idempotent", async () => {

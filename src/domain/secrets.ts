@@ -101,3 +101,14 @@ export function unsealToken(key: Buffer, sealed: string, context: string): strin
     return undefined;
   }
 }
+
+/** What stands in for a secret or token value wherever one would be shown (journal, log). */
+export const REDACTED = "[redacted]";
+
+/** A token as the server mints them (`t-` / `a-` and 32 or more letters or digits), wherever it is written. */
+const TOKEN_IN_TEXT = /\b[ta]-[A-Za-z0-9]{32,}/g;
+
+/** `text` with everything token-shaped replaced by the marker (a token sent in a URL, a body). */
+export function redactTokens(text: string): string {
+  return text.replace(TOKEN_IN_TEXT, REDACTED);
+}

@@ -139,3 +139,8 @@ export function invalidField(field: string, description: string, value?: unknown
   if (value !== undefined) violation.value = violationValue(value);
   return new ApiError("INVALID_PARAMETER", { fieldViolations: [violation] });
 }
+
+/** The catalog entry of a vendor code, or undefined for a code the catalog does not hold. */
+export function errorKeyOf(code: number): ErrorKey | undefined {
+  return (Object.keys(ERRORS) as ErrorKey[]).find((k) => ERRORS[k].code === code);
+}

@@ -97,7 +97,7 @@ export class ApiError extends Error {
 
   constructor(key: ErrorKey, details: ApiErrorDetails = {}) {
     const def = ERRORS[key];
-    super(details.scope ? def.msg.replace("{scope}", details.scope) : def.msg, { cause: details.cause });
+    super(details.scope !== undefined ? def.msg.replace("{scope}", details.scope) : def.msg, { cause: details.cause });
     this.name = "ApiError";
     this.def = def;
     this.details = details;

@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { SCOPE_STATUS_UPDATE } from "../../src/domain/model.js";
 import type { FaultView } from "../../src/emulator/faults.js";
 import { mulberry32 } from "../../src/emulator/prng.js";
 import { ERRORS } from "../../src/errors/codes.js";
@@ -195,6 +196,30 @@ describe("emulator: what a fault rule does", () => {
         (await faults(t)).map((f) => f.matched),
         [1, 1, 1],
       );
+    });
+  });
+
+  test("99991672 names the operation's scope (none on a token endpoint)", async () => {
+    await emulated(async (t) => {
+      const token = await t.token();
+      await addFault(t, { operation: "*", error_code: ERRORS.SCOPE_REQUIRED.code });
+      const listed = assertError(await t.call({ method: "GET", url: BASE, token }), {
+        status: 400,
+        code: 99991672,
+        msg: ERRORS.SCOPE_REQUIRED.msg.replace("{scope}", SCOPE_STATUS_UPDATE),
+      });
+      assert.deepEqual((listed.error as { permission_violations: unknown }).permission_violations, [
+        {
+          type: "action_scope_required",
+          subject: SCOPE_STATUS_UPDATE,
+          description: `the app lacks the scope ${SCOPE_STATUS_UPDATE}`,
+        },
+      ]);
+      assertError(await t.call({ method: "POST", url: TOKEN_URL, body: APP }), {
+        status: 400,
+        code: 99991672,
+        msg: ERRORS.SCOPE_REQUIRED.msg.replace("{scope}", ""),
+      });
     });
   });
 

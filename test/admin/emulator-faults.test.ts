@@ -11,7 +11,21 @@ import { SCOPE_STATUS_UPDATE } from "../../src/domain/model.js";
 import type { FaultView } from "../../src/emulator/faults.js";
 import { mulberry32 } from "../../src/emulator/prng.js";
 import { ERRORS } from "../../src/errors/codes.js";
-import { ACME, APP, assertError, assertOk, BASE, inSeconds, LEAVE, makeApp, T0, type TestApp, TRIP } from "../helpers.js";
+import {
+  ACME,
+  APP,
+  assertError,
+  assertOk,
+  BASE,
+  inSeconds,
+  LEAVE,
+  makeApp,
+  NARROW_APP,
+  openId,
+  T0,
+  type TestApp,
+  TRIP,
+} from "../helpers.js";
 import { admin, assertProblem, ok, P, withAdmin } from "./support.js";
 
 const emulated = (fn: (t: TestApp) => Promise<void>) => withAdmin(fn, { emulator: true });
@@ -349,6 +363,31 @@ describe("emulator: what a fault rule does", () => {
       assert.deepEqual(
         data.result_list.map((r) => r.result),
         ["invalid_user_id", "resign_user_id", "fail"],
+      );
+      assert.equal(await shown(t, "u001"), null);
+    });
+  });
+
+  test("an invisible user keeps invisible_user_id under user fails; the visible one fails", async () => {
+    await emulated(async (t) => {
+      // The narrow app sees u001 and u003 only, and reads open_ids.
+      const token = await t.token(NARROW_APP);
+      await addFault(t, { operation: "system_status.batch_open", user_fail_probability: 1 });
+      const ids = [openId("u004", NARROW_APP.app_id), openId("u001", NARROW_APP.app_id)];
+      const data = assertOk<{ result_list: Array<{ user_id: string; result: string }> }>(
+        await t.call({
+          method: "POST",
+          url: `${BASE}/${LEAVE}/batch_open`,
+          token,
+          body: { user_list: ids.map((user_id) => ({ user_id, end_time: inSeconds(t, 3600) })) },
+        }),
+      );
+      assert.deepEqual(
+        data.result_list.map((r) => [r.user_id, r.result]),
+        [
+          [ids[0], "invisible_user_id"],
+          [ids[1], "fail"],
+        ],
       );
       assert.equal(await shown(t, "u001"), null);
     });

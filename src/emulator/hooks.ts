@@ -30,6 +30,7 @@ function isVendorPath(url: string): boolean {
 /** The app a vendor request is from: its token's (once authenticated) or its body's `app_id` (token endpoints). */
 export function appIdOf(req: FastifyRequest): string | undefined {
   if (req.caller) return req.caller.app.app_id;
+  if (req.routeOptions.config?.family !== "auth") return undefined;
   const body = req.body as { app_id?: unknown } | undefined;
   return typeof body === "object" && body !== null && typeof body.app_id === "string" ? body.app_id : undefined;
 }

@@ -62,7 +62,7 @@ describe("emulator: the journal", () => {
   test("errors are kept too: an unknown path (no operation), a bad token, a body that is not JSON (as text)", async () => {
     await emulated(async (t) => {
       await t.call({ method: "GET", url: "/open-apis/nowhere?x=1" });
-      await t.call({ method: "GET", url: BASE, token: "t-nosuchtoken" });
+      await t.call({ method: "POST", url: BASE, token: "t-nosuchtoken", body: { app_id: "cli_spoof", title: "x" } });
       const token = await t.token();
       await t.call({ method: "POST", url: `${BASE}/${LEAVE}/batch_open`, token, body: "not json {" });
       const [bad, , badToken, nowhere] = (await journal(t)) as [JournalEntry, JournalEntry, JournalEntry, JournalEntry];
@@ -71,7 +71,7 @@ describe("emulator: the journal", () => {
       assert.equal(nowhere.path, "/open-apis/nowhere");
       assert.equal((nowhere.response_body as { code: number }).code, 99991201);
       assert.equal(badToken.status, 400);
-      assert.equal(badToken.app_id, undefined, "no caller: no app");
+      assert.equal(badToken.app_id, undefined, "no caller: no app (a status body's app_id is not the caller)");
       assert.equal((badToken.response_body as { code: number }).code, 99991663);
       assert.equal(bad.request_body, "not json {");
       assert.equal((bad.response_body as { code: number }).code, 2005001);

@@ -112,3 +112,11 @@ const TOKEN_IN_TEXT = /\b[ta]-[A-Za-z0-9]{32,}/g;
 export function redactTokens(text: string): string {
   return text.replace(TOKEN_IN_TEXT, REDACTED);
 }
+
+/** A secret's or a token's query parameter (`app_secret=…`), at the start of a query or after `?` / `&`. */
+const SECRET_PARAM = /(^|[?&])(app_secret|tenant_access_token|app_access_token)=[^&#]*/g;
+
+/** A URL or query string with secret-named parameters' values and everything token-shaped redacted. */
+export function redactUrl(url: string): string {
+  return redactTokens(url.replace(SECRET_PARAM, `$1$2=${REDACTED}`));
+}

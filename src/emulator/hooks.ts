@@ -35,17 +35,6 @@ export function appIdOf(req: FastifyRequest): string | undefined {
   return typeof body === "object" && body !== null && typeof body.app_id === "string" ? body.app_id : undefined;
 }
 
-/** The query as sent (before validation converts it): the first value of each parameter. */
-function rawQuery(query: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  try {
-    for (const [k, v] of new URLSearchParams(query)) if (!Object.hasOwn(out, k)) out[k] = v;
-  } catch {
-    // A query URLSearchParams cannot read is kept as nothing rather than fail the record.
-  }
-  return out;
-}
-
 /**
  * The emulator's hooks on the app: every request to /open-apis recorded in the journal (when it
  * keeps any), and the request field the fault step fills.
@@ -72,7 +61,7 @@ export function installEmulator(app: FastifyInstance, emulator: Emulator, clock:
       at_ms: req.journalAt,
       method: req.method,
       path: q < 0 ? req.url : req.url.slice(0, q),
-      query: q < 0 ? {} : rawQuery(req.url.slice(q + 1)),
+      query: q < 0 ? "" : req.url.slice(q + 1),
       app_id: appIdOf(req),
       operation,
       request_body: req.body,

@@ -5,7 +5,7 @@
  * header is kept at all (so nothing from Authorization).
  */
 
-import { REDACTED, redactTokens } from "../domain/secrets.js";
+import { REDACTED, redactTokens, redactUrl } from "../domain/secrets.js";
 
 export { REDACTED };
 
@@ -26,8 +26,8 @@ export interface JournalEntry {
   method: string;
   /** The path, without the query. */
   path: string;
-  /** The query parameters (the first value of a repeated one, as every check reads them). */
-  query: Record<string, string>;
+  /** The query string as sent, without the `?` ("" when none). */
+  query: string;
   /** The calling app: the token's (status endpoints) or the body's `app_id` (token endpoints). */
   app_id?: string;
   /** The vendor operation the route serves (absent for a path no operation serves). */
@@ -48,7 +48,7 @@ export interface JournalRecord {
   at_ms: number;
   method: string;
   path: string;
-  query: Record<string, string>;
+  query: string;
   app_id?: string | undefined;
   operation?: string | undefined;
   /** The parsed body (undefined when none), or its raw text when it was not JSON (`request_text`). */
@@ -146,10 +146,8 @@ export class Journal {
       log_id: r.log_id,
       at_ms: r.at_ms,
       method: r.method,
-      path: redactText(r.path, bearer),
-      query: Object.fromEntries(
-        Object.entries(r.query).map(([k, v]) => [k, SECRET_KEYS.has(k) ? REDACTED : redactText(v, bearer)]),
-      ),
+      path: redactText(redactUrl(r.path), bearer),
+      query: redactText(redactUrl(r.query), bearer),
       ...(r.app_id !== undefined ? { app_id: r.app_id } : {}),
       ...(r.operation !== undefined ? { operation: r.operation } : {}),
       request_json: req.json,

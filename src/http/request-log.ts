@@ -6,7 +6,7 @@
  * param"` rather than a bare `statusCode: 400`.
  */
 import { type FastifyReply, type FastifyRequest, LogController } from "fastify";
-import { redactTokens } from "../domain/secrets.js";
+import { redactUrl } from "../domain/secrets.js";
 import type { ApiError } from "../errors/codes.js";
 import type { RouteFamily } from "./errors.js";
 
@@ -40,14 +40,14 @@ export class VendorLogController extends LogController {
 }
 
 /**
- * Fastify's request serializer with the URL's token-shaped values redacted (a client that puts its
+ * Fastify's request serializer with the URL's secrets redacted (a client that puts its secret or
  * token in the query must not leave it in the log). The log never holds headers or bodies.
  */
 export const LOG_SERIALIZERS = {
   req(req: FastifyRequest) {
     return {
       method: req.method,
-      url: redactTokens(req.url),
+      url: redactUrl(req.url),
       version: req.headers?.["accept-version"] as string | undefined,
       host: req.host,
       remoteAddress: req.ip,

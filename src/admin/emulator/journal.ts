@@ -41,7 +41,7 @@ export const JournalEntryOut = Type.Object({
   at_ms: Type.Integer({ description: "when it arrived, on the emulated clock (Unix ms)" }),
   method: Type.String(),
   path: Type.String(),
-  query: Type.Record(Type.String(), Type.String()),
+  query: Type.String({ description: 'the query string as sent, without the "?" ("" when none)' }),
   app_id: Type.Optional(Type.String({ description: "the token's app, or the token request's app_id" })),
   operation: Type.Optional(Type.String({ description: "the vendor operation; absent for a path none serves" })),
   request_body: AnyJson,

@@ -248,6 +248,8 @@ export class AdminClient {
       const problem = JSON.parse(text) as Record<string, unknown>;
       throw new CliError(this.explain(status, method, path, problem), problem);
     }
+    // No content: a delete, a clear.
+    if (status === 204) return undefined as T;
     if (!type.startsWith("application/json")) {
       throw new CliError(
         `${this.target.url} answered ${method} /admin/v1${path} with ${status} ${type || "and no content type"}: is it a larkstatus server?`,

@@ -141,6 +141,25 @@ describe("emulator: what follows the clock", () => {
     });
   });
 
+  test("rate-limit windows follow the clock: the 101st list in a minute is 99991400, the next minute's first is not", async () => {
+    await withAdmin(
+      async (t) => {
+        // Frozen, so every call falls in one window however slow the machine.
+        await move(t, { frozen: true });
+        await move(t, { advance_ms: 60_000 - (T0 % 60_000) });
+        const token = await t.token();
+        const list = () => t.call({ method: "GET", url: `${BASE}?page_size=1`, token });
+        for (let i = 0; i < 100; i++) assert.equal((await list()).statusCode, 200);
+        assertError(await list(), { status: 429, code: 99991400, msg: "request trigger frequency limit" });
+        await move(t, { advance: "59s" });
+        assertError(await list(), { status: 429, code: 99991400, msg: "request trigger frequency limit" });
+        await move(t, { advance: "1s" });
+        assert.equal((await list()).statusCode, 200, "a new window");
+      },
+      { emulator: true, rateLimit: "vendor" },
+    );
+  });
+
   test("what a user shows changes when its end_time passes; audit entries carry the emulated time", async () => {
     await emulated(async (t) => {
       const token = await t.token();

@@ -732,8 +732,60 @@ describe("the CLI without a running server", () => {
       "larkstatus import-users TENANT FILE",
       "larkstatus audit",
       "larkstatus rotate-secret APP",
+      "larkstatus reset",
+      "larkstatus snapshot save|restore|delete|list [NAME]",
+      "larkstatus clock [advance|set|freeze|unfreeze] [VALUE]",
+      "larkstatus journal",
+      "larkstatus faults add|list|clear|delete [RULE|ID]",
     ]) {
       assert.ok(r.stdout.includes(usage), usage);
     }
+  });
+});
+
+describe("the emulator's commands against a running server", () => {
+  let db: string;
+  let server: ServerProcess;
+  const withDb = (...args: string[]) => [...args, "--db", db];
+
+  before(async () => {
+    db = freshDb();
+    // A SQLite file: the emulator controls are on by default.
+    server = await startServerProcess(["--db", db, "--seed", SEED]);
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  test("clock: the emulated now; advance, freeze, unfreeze move it; a move back names the rule, exit 1", async () => {
+    const now = await cli(withDb("clock", "--json"));
+    assert.equal(now.code, 0, now.stderr);
+    const before = JSON.parse(now.stdout) as { now_ms: number; frozen: boolean; offset_ms: number };
+    assert.equal(before.frozen, false);
+    const frozen = await cli(withDb("clock", "freeze"));
+    assert.equal(frozen.code, 0, frozen.stderr);
+    assert.match(frozen.stdout, /^now +\d{4}-\d\d-\d\dT[\d:.]+Z\nnow_ms +\d+\nfrozen +yes\noffset_ms +-?\d+\n$/);
+    const at = Number(/now_ms +(\d+)/.exec(frozen.stdout)?.[1]);
+    const advanced = await cli(withDb("clock", "advance", "2h", "--json"));
+    assert.equal(advanced.code, 0, advanced.stderr);
+    assert.equal((JSON.parse(advanced.stdout) as { now_ms: number }).now_ms, at + 7_200_000);
+    const back = await cli(withDb("clock", "set", String(at)));
+    assert.equal(back.code, 1);
+    assert.match(back.stderr, /^larkstatus: the clock only moves forward/);
+    assert.equal(back.stdout, "");
+    const thawed = await cli(withDb("clock", "unfreeze", "--json"));
+    assert.equal(thawed.code, 0, thawed.stderr);
+    const after = JSON.parse(thawed.stdout) as { now_ms: number; frozen: boolean };
+    assert.equal(after.frozen, false);
+    assert.ok(after.now_ms >= at + 7_200_000);
+  });
+
+  test("usage mistakes are refused before anything is sent", async () => {
+    const sideways = await cli(withDb("clock", "sideways"));
+    assert.equal(sideways.code, 1);
+    assert.equal(
+      sideways.stderr,
+      'larkstatus: clock takes advance, set, freeze or unfreeze, got "sideways" (usage: larkstatus clock [advance|set|freeze|unfreeze] [VALUE])\n',
+    );
   });
 });

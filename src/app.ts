@@ -16,11 +16,13 @@ import { SCOPE_EMPLOYEE_ID } from "./domain/model.js";
 import { type Caller, StatusService } from "./domain/service.js";
 import { UserState } from "./domain/user-state.js";
 import type { Emulator } from "./emulator/emulator.js";
+import { appIdOf, faultStep, installEmulator } from "./emulator/hooks.js";
 import { ApiError } from "./errors/codes.js";
 import { clientErrorHandler, frameworkErrorHandler, setLogIdHeaders } from "./http/client-errors.js";
 import { Connections, drainUnreadBody } from "./http/connections.js";
 import { errorHandler, type RouteFamily, sendApiError } from "./http/errors.js";
 import { MemoryRateLimiter, noRateLimit, RATE_TIERS, type RateLimiter } from "./http/rate-limit.js";
+import { bindLog, LOG_SERIALIZERS, VendorLogController } from "./http/request-log.js";
 import { validatorCompiler } from "./http/validation.js";
 import type { Store } from "./storage/store.js";
 
@@ -31,9 +33,13 @@ declare module "fastify" {
   }
   interface FastifyRequest {
     caller: Caller | null;
+    /** The text of a body that is not valid JSON (the journal keeps it). */
+    bodyText?: string;
   }
   interface FastifyContextConfig {
     family?: RouteFamily;
+    /** The vendor operation a route serves (its log lines and journal entries name it). */
+    operation?: string;
   }
 }
 
@@ -52,8 +58,8 @@ export interface AppDeps {
   adminToken?: string;
   /** The emulator controls (`--emulator on`); without them every control answers 403. */
   emulator?: Emulator;
-  /** pino options (Fastify's own logger), or false for none (tests). */
-  logger?: { level: string } | false;
+  /** pino options (Fastify's own logger; `stream`: where lines go, default stdout), or false for none. */
+  logger?: { level: string; stream?: { write(line: string): void } } | false;
   version?: string;
 }
 
@@ -96,7 +102,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // The client-error handler is configured before the app (and its logger) exists.
   let appLog: FastifyBaseLogger | undefined;
   const app = Fastify({
-    logger: deps.logger ?? false,
+    logger: deps.logger ? { ...deps.logger, serializers: LOG_SERIALIZERS } : false,
+    // The completion line of a vendor request carries its answer's code (and msg).
+    logController: new VendorLogController(),
     genReqId: () => ids.logId(),
     bodyLimit: BODY_LIMIT,
     // Requests after the shutdown grace get our 503 envelope (onRequest below), not Fastify's.
@@ -119,6 +127,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     done();
   });
   app.decorateRequest("caller", null);
+  app.decorateRequest("apiError", undefined);
   app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
     // An answer sent before the body was read (a body over the limit, an auth error): read the
@@ -137,6 +146,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     try {
       done(null, JSON.parse(text));
     } catch {
+      (_req as FastifyRequest).bodyText = text;
       done(malformedJson(), undefined);
     }
   });
@@ -157,6 +167,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (emulator && limiter instanceof MemoryRateLimiter) emulator.onReset(() => limiter.clear());
   // First of all: the shared emulator clock as another instance may have moved it.
   if (emulator?.shared) app.addHook("onRequest", async () => emulator.beforeCall());
+  // The journal and the fault rules: nothing of them on the hot path with the controls off.
+  if (emulator) installEmulator(app, emulator, clock);
   app.addHook("onRequest", async (req, reply) => {
     // The SDKs read the log id from X-Tt-Logid; it equals error.log_id.
     setLogIdHeaders(reply.raw, req.id);
@@ -181,14 +193,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       app.route({
         method: op.method,
         url,
-        config: { family: op.family },
+        config: { family: op.family, operation: op.name },
         schema: routeSchema(op, url),
+        // Every log line of the request names its operation, from the first.
+        childLoggerFactory: (logger, bindings, opts) => logger.child({ ...bindings, operation: op.name }, opts),
+        ...(emulator ? { preHandler: faultStep(emulator, op) } : {}),
         ...(op.family === "personal_settings"
           ? {
               // The vendor's order: token → scope → rate limit → tenant permission, all before the
               // body is even parsed, so a malformed body never hides an auth error.
               onRequest: async (req: FastifyRequest) => {
                 const caller = await service.authenticate(req.headers.authorization, req.id);
+                bindLog(req, { app_id: caller.app.app_id });
                 service.requireScope(caller, op.scope);
                 if ((req.query as Record<string, unknown>).user_id_type === "user_id") {
                   service.requireScope(caller, SCOPE_EMPLOYEE_ID);
@@ -203,9 +219,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
                 req.caller = caller;
               },
             }
-          : {}),
+          : {
+              // A token endpoint's caller is the body's app_id, once the body is read.
+              preValidation: async (req: FastifyRequest) => {
+                const appId = appIdOf(req);
+                if (appId !== undefined) bindLog(req, { app_id: appId });
+              },
+            }),
         handler: async (req) => {
           const ctx: OperationContext = { service, caller: req.caller as Caller };
+          if (req.failedInputs) ctx.failed = req.failedInputs;
           return op.handle(ctx, req);
         },
       });

@@ -13,6 +13,8 @@ import { type Clock, systemClock } from "./domain/clock.js";
 import { type IdGenerator, randomIds } from "./domain/ids.js";
 import { EmulatorClock } from "./emulator/clock.js";
 import { Emulator } from "./emulator/emulator.js";
+import { Faults } from "./emulator/faults.js";
+import { Journal } from "./emulator/journal.js";
 import { MemoryRateLimiter, type RateLimiter } from "./http/rate-limit.js";
 import { connectRedis, RedisRateLimiter } from "./http/redis-rate-limit.js";
 import { loadSeedFile, type SeedProgress, type SeedSummary } from "./seed/load.js";
@@ -60,7 +62,15 @@ export async function startServer(
   try {
     await store.migrate();
     await emulatorClock?.refresh();
-    const emulator = emulatorClock && new Emulator({ clock: emulatorClock, shared: store instanceof PgStore, snapshots: store });
+    const emulator =
+      emulatorClock &&
+      new Emulator({
+        clock: emulatorClock,
+        shared: store instanceof PgStore,
+        snapshots: store,
+        journal: new Journal(config.journalSize),
+        faults: new Faults(),
+      });
     let seeded: RunningServer["seeded"];
     const seedDeps = { store, ids, now: () => clock.now(), ...(opts.onSeedProgress ? { onProgress: opts.onSeedProgress } : {}) };
     const seedFile = config.seed !== undefined ? resolve(config.seed) : (await store.isEmpty()) ? config.defaultSeed : undefined;

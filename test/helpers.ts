@@ -11,6 +11,8 @@ import { ManualClock } from "../src/domain/clock.js";
 import { deriveOpenId, deriveUnionId, type IdGenerator, sequentialIds } from "../src/domain/ids.js";
 import { EmulatorClock } from "../src/emulator/clock.js";
 import { Emulator } from "../src/emulator/emulator.js";
+import { Faults } from "../src/emulator/faults.js";
+import { Journal } from "../src/emulator/journal.js";
 import { loadSeedFile } from "../src/seed/load.js";
 import { SqliteStore } from "../src/storage/sqlite/sqlite-store.js";
 import type { Store } from "../src/storage/store.js";
@@ -102,7 +104,17 @@ export interface TestApp {
 /** The admin token of every in-process test app. */
 export const ADMIN_TOKEN = "lsa_test-admin-token-0000000000000000000000000";
 
-export async function makeApp(opts: { rateLimit?: "vendor" | "off"; seed?: string; emulator?: boolean } = {}): Promise<TestApp> {
+export interface MakeAppOptions {
+  rateLimit?: "vendor" | "off";
+  seed?: string;
+  emulator?: boolean;
+  /** With the emulator: how many requests the journal keeps (default 1000). */
+  journalSize?: number;
+  /** Where the app's pino log goes (default: no log), at `info`. */
+  logStream?: { write(line: string): void };
+}
+
+export async function makeApp(opts: MakeAppOptions = {}): Promise<TestApp> {
   const clock = new ManualClock(T0);
   const store = await testStore();
   await store.migrate();
@@ -111,7 +123,15 @@ export async function makeApp(opts: { rateLimit?: "vendor" | "off"; seed?: strin
   await emulatorClock?.refresh();
   const serverClock = emulatorClock ?? clock;
   const ids = sequentialIds(serverClock);
-  const emulator = emulatorClock && new Emulator({ clock: emulatorClock, shared: TEST_DRIVER === "postgres", snapshots: store });
+  const emulator =
+    emulatorClock &&
+    new Emulator({
+      clock: emulatorClock,
+      shared: TEST_DRIVER === "postgres",
+      snapshots: store,
+      journal: new Journal(opts.journalSize ?? 1000),
+      faults: new Faults(),
+    });
   await loadSeedFile(opts.seed ?? FIXTURE_SEED, { store, ids, now: () => serverClock.now(), scryptN: TEST_SCRYPT_N });
   // What a reset goes back to, as startServer does.
   await emulator?.captureBaseline();
@@ -120,7 +140,7 @@ export async function makeApp(opts: { rateLimit?: "vendor" | "off"; seed?: strin
     clock: serverClock,
     ids,
     rateLimit: opts.rateLimit ?? "off",
-    logger: false,
+    logger: opts.logStream ? { level: "info", stream: opts.logStream } : false,
     adminToken: ADMIN_TOKEN,
     ...(emulator ? { emulator } : {}),
   });

@@ -4,6 +4,8 @@ import { createApp, getApp, listApps, patchApp, rotateSecret } from "./directory
 import { importUsers } from "./directory/import.js";
 import { getUser, listUsers, putUser } from "./directory/users.js";
 import { getClock, setClock } from "./emulator/clock.js";
+import { addFault, clearFaults, listFaults, removeFault } from "./emulator/faults.js";
+import { clearJournal, getJournal } from "./emulator/journal.js";
 import { deleteSnapshot, listSnapshots, reset, restoreSnapshot, saveSnapshot } from "./emulator/snapshots.js";
 import type { AdminOperation } from "./operation.js";
 import { getUserStatus, listStatusUsers, setUserSync } from "./state/state.js";
@@ -35,4 +37,10 @@ export const ADMIN_OPERATIONS: readonly AdminOperation[] = [
   listSnapshots,
   restoreSnapshot,
   deleteSnapshot,
+  addFault,
+  listFaults,
+  clearFaults,
+  removeFault,
+  getJournal,
+  clearJournal,
 ];

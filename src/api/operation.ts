@@ -1,12 +1,14 @@
 /** What one API operation declares: route, schema, guard settings and a thin handler. */
 import type { FastifyRequest, FastifySchema, HTTPMethods } from "fastify";
-import type { Caller, StatusService } from "../domain/service.js";
+import type { Caller, FailedInputs, StatusService } from "../domain/service.js";
 import type { RateTier } from "../http/rate-limit.js";
 
 export interface OperationContext {
   service: StatusService;
   /** The authenticated caller; set on personal_settings routes only. */
   caller: Caller;
+  /** Batch inputs (by index) an injected fault fails (the emulator's fault rules); none otherwise. */
+  failed?: FailedInputs;
 }
 
 interface BaseOperation {

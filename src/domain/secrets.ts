@@ -101,3 +101,22 @@ export function unsealToken(key: Buffer, sealed: string, context: string): strin
     return undefined;
   }
 }
+
+/** What stands in for a secret or token value wherever one would be shown (journal, log). */
+export const REDACTED = "[redacted]";
+
+/** A token as the server mints them (`t-` / `a-` and 32 or more letters or digits), wherever it is written. */
+const TOKEN_IN_TEXT = /\b[ta]-[A-Za-z0-9]{32,}/g;
+
+/** `text` with everything token-shaped replaced by the marker (a token sent in a URL, a body). */
+export function redactTokens(text: string): string {
+  return text.replace(TOKEN_IN_TEXT, REDACTED);
+}
+
+/** A secret's or a token's query parameter (`app_secret=…`), at the start of a query or after `?` / `&`. */
+const SECRET_PARAM = /(^|[?&])(app_secret|tenant_access_token|app_access_token)=[^&#]*/g;
+
+/** A URL or query string with secret-named parameters' values and everything token-shaped redacted. */
+export function redactUrl(url: string): string {
+  return redactTokens(url.replace(SECRET_PARAM, `$1$2=${REDACTED}`));
+}

@@ -46,8 +46,18 @@ export interface Caller {
   log_id?: string;
 }
 
-/** A batch's input resolved: the user, or the failure result that applies first. */
-type Resolved = { userId: string } | { fail: "invalid_user_id" | "resign_user_id" | "invisible_user_id"; userId?: string };
+/**
+ * A batch's input resolved: the user, or the failure result that applies first (`fail`: an
+ * injected fault, after the others).
+ */
+type Resolved =
+  | { userId: string }
+  | { fail: "invalid_user_id" | "resign_user_id" | "invisible_user_id" | "fail"; userId?: string };
+
+/** The inputs of a batch (by index) that an injected fault fails: nothing changes for them. */
+export type FailedInputs = ReadonlySet<number>;
+
+const NONE_FAILED: FailedInputs = new Set();
 
 export interface StatusInput {
   title: string;
@@ -354,9 +364,14 @@ export class StatusService {
   /**
    * Resolves the ids of a batch. Fails the whole request with 2005006 when any id belongs to
    * another tenant; otherwise returns, per input, the user or the failure result that applies
-   * first (invalid → resigned → invisible).
+   * first (invalid → resigned → invisible → `fail` for the inputs in `failed`).
    */
-  private async resolveBatch(caller: Caller, idType: UserIdType, ids: readonly string[]): Promise<Resolved[]> {
+  private async resolveBatch(
+    caller: Caller,
+    idType: UserIdType,
+    ids: readonly string[],
+    failed: FailedInputs,
+  ): Promise<Resolved[]> {
     const lookups: string[] = [];
     const slot: number[] = [];
     ids.forEach((id, i) => {
@@ -375,6 +390,7 @@ export class StatusService {
       // A resigned or invisible user is still named (the audit's user filter finds the call).
       if (r.user.resigned) return { fail: "resign_user_id", userId: r.user.user_id };
       if (!visible(caller.app, r.user.user_id)) return { fail: "invisible_user_id", userId: r.user.user_id };
+      if (failed.has(i)) return { fail: "fail", userId: r.user.user_id };
       return { userId: r.user.user_id };
     });
   }
@@ -384,6 +400,7 @@ export class StatusService {
     statusId: string,
     idType: UserIdType,
     userList: ReadonlyArray<{ user_id: string; end_time: string | number }>,
+    failed: FailedInputs = NONE_FAILED,
   ): Promise<Array<{ user_id: string; end_time: string; result: OpenResult }>> {
     this.checkStatusId(statusId);
     const now = this.clock.now();
@@ -394,6 +411,7 @@ export class StatusService {
       caller,
       idType,
       userList.map((e) => e.user_id),
+      failed,
     );
     const entries: Array<{ user_id: string; end_time: number }> = [];
     who.forEach((w, i) => {
@@ -439,11 +457,12 @@ export class StatusService {
     statusId: string,
     idType: UserIdType,
     userList: readonly string[],
+    failed: FailedInputs = NONE_FAILED,
   ): Promise<Array<{ user_id: string; result: CloseResult }>> {
     this.checkStatusId(statusId);
     // [ours] a deleted status can still be closed for the users who still show it.
     await this.liveStatus(caller, statusId, true);
-    const who = await this.resolveBatch(caller, idType, userList);
+    const who = await this.resolveBatch(caller, idType, userList, failed);
     const users = who.flatMap((w) => ("fail" in w ? [] : [w.userId]));
     const answer = userList.map((id, i): { user_id: string; result: CloseResult } => {
       const w = who[i] as Resolved;

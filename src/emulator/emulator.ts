@@ -4,6 +4,8 @@
  */
 import type { SnapshotInfo, Store } from "../storage/store.js";
 import type { EmulatorClock } from "./clock.js";
+import type { Faults } from "./faults.js";
+import type { Journal } from "./journal.js";
 
 /** Where snapshots are kept: the store (both drivers). */
 export type SnapshotStore = Pick<Store, "saveSnapshot" | "listSnapshots" | "restoreSnapshot" | "deleteSnapshot">;
@@ -35,11 +37,17 @@ export interface EmulatorDeps {
   shared: boolean;
   /** Where the baseline and the named snapshots are kept (the server's store). */
   snapshots: SnapshotStore;
+  /** The last requests to /open-apis (this instance's; `--journal-size`). */
+  journal: Journal;
+  /** The fault rules (this instance's). */
+  faults: Faults;
 }
 
 export class Emulator {
   readonly clock: EmulatorClock;
   readonly shared: boolean;
+  readonly journal: Journal;
+  readonly faults: Faults;
   private readonly snapshots: SnapshotStore;
   private readonly resetHooks: Array<() => void | Promise<void>> = [];
 
@@ -47,6 +55,13 @@ export class Emulator {
     this.clock = deps.clock;
     this.shared = deps.shared;
     this.snapshots = deps.snapshots;
+    this.journal = deps.journal;
+    this.faults = deps.faults;
+    // A reset empties this instance's journal and fault rules too.
+    this.onReset(() => {
+      this.journal.clear();
+      this.faults.clear();
+    });
   }
 
   /** Registers what a reset also clears (the journal, the faults): called in order, after the state is back. */

@@ -97,7 +97,7 @@ export class ApiError extends Error {
 
   constructor(key: ErrorKey, details: ApiErrorDetails = {}) {
     const def = ERRORS[key];
-    super(details.scope ? def.msg.replace("{scope}", details.scope) : def.msg, { cause: details.cause });
+    super(details.scope !== undefined ? def.msg.replace("{scope}", details.scope) : def.msg, { cause: details.cause });
     this.name = "ApiError";
     this.def = def;
     this.details = details;
@@ -138,4 +138,9 @@ export function invalidField(field: string, description: string, value?: unknown
   const violation: FieldViolation = { field, description };
   if (value !== undefined) violation.value = violationValue(value);
   return new ApiError("INVALID_PARAMETER", { fieldViolations: [violation] });
+}
+
+/** The catalog entry of a vendor code, or undefined for a code the catalog does not hold. */
+export function errorKeyOf(code: number): ErrorKey | undefined {
+  return (Object.keys(ERRORS) as ErrorKey[]).find((k) => ERRORS[k].code === code);
 }

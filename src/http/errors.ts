@@ -22,6 +22,8 @@ export function errorBody(err: ApiError, logId: string): Record<string, unknown>
 }
 
 export function sendApiError(request: FastifyRequest, reply: FastifyReply, err: ApiError): FastifyReply {
+  // The completion line of the request's log names it (src/http/request-log.ts).
+  request.apiError = err;
   if (err.details.headers) reply.headers(err.details.headers);
   return reply.code(err.status).type("application/json; charset=utf-8").send(errorBody(err, request.id));
 }

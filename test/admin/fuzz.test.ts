@@ -122,6 +122,9 @@ function paramValue(name: string, method: string, known: Known, clean: boolean):
       return known_(0.8) ? pick(known.users) : `n${Math.floor(rand() * 50)}`;
     case "system_status_id":
       return known_(0.9) ? pick(known.statuses) : `7${"0".repeat(17)}${Math.floor(rand() * 10)}`;
+    case "id":
+      // A fault rule's id (the emulator's: the fuzz app has the controls off, so these are 403s).
+      return `flt_${Math.floor(rand() * 5) + 1}`;
     default:
       throw new Error(`the admin fuzz has no valid values for the path parameter :${name}: add them to paramValue`);
   }

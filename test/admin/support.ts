@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import type { LightMyRequestResponse } from "fastify";
-import { ADMIN_TOKEN, makeApp, type TestApp } from "../helpers.js";
+import { ADMIN_TOKEN, type MakeAppOptions, makeApp, type TestApp } from "../helpers.js";
 
 export const ADMIN = "/admin/v1";
 
@@ -76,10 +76,7 @@ export const P = {
 } as const;
 
 /** Runs `fn` against a fresh app on the fixture seed (with the emulator controls on if asked), always closing it. */
-export async function withAdmin(
-  fn: (t: TestApp) => Promise<void>,
-  opts: { emulator?: boolean; rateLimit?: "vendor" | "off" } = {},
-): Promise<void> {
+export async function withAdmin(fn: (t: TestApp) => Promise<void>, opts: MakeAppOptions = {}): Promise<void> {
   const t = await makeApp(opts);
   try {
     await fn(t);

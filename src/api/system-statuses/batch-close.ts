@@ -18,7 +18,7 @@ export const batchClose: StatusOperation = {
     response: { 200: Envelope(CloseResultList), "4xx": ErrorEnvelope },
   },
   async handle(
-    { service, caller },
+    { service, caller, failed },
     req: FastifyRequest<{ Params: StatusIdParams; Querystring: UserIdTypeQuery; Body: BatchCloseBody }>,
   ) {
     const results = await service.batchClose(
@@ -26,6 +26,7 @@ export const batchClose: StatusOperation = {
       req.params.system_status_id,
       req.query.user_id_type ?? "open_id",
       req.body.user_list,
+      failed,
     );
     return ok({ result_list: results });
   },

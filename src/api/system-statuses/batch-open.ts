@@ -18,7 +18,7 @@ export const batchOpen: StatusOperation = {
     response: { 200: Envelope(OpenResultList), "4xx": ErrorEnvelope },
   },
   async handle(
-    { service, caller },
+    { service, caller, failed },
     req: FastifyRequest<{ Params: StatusIdParams; Querystring: UserIdTypeQuery; Body: BatchOpenBody }>,
   ) {
     const results = await service.batchOpen(
@@ -26,6 +26,7 @@ export const batchOpen: StatusOperation = {
       req.params.system_status_id,
       req.query.user_id_type ?? "open_id",
       req.body.user_list,
+      failed,
     );
     return ok({ result_list: results });
   },

@@ -65,12 +65,14 @@ export async function startServer(
   try {
     await store.migrate();
     await emulatorClock?.refresh();
-    const emulator = emulatorClock && new Emulator({ clock: emulatorClock, shared: store instanceof PgStore });
+    const emulator = emulatorClock && new Emulator({ clock: emulatorClock, shared: store instanceof PgStore, snapshots: store });
     let seeded: RunningServer["seeded"];
     const seedDeps = { store, ids, now: () => clock.now(), ...(opts.onSeedProgress ? { onProgress: opts.onSeedProgress } : {}) };
     const seedFile = config.seed !== undefined ? resolve(config.seed) : (await store.isEmpty()) ? config.defaultSeed : undefined;
     if (seedFile !== undefined) seeded = { file: seedFile, summary: await loadSeedFile(seedFile, seedDeps) };
     if (seeded) await store.refreshStatistics();
+    // What a reset goes back to: the state once the seeds ran (whatever the database held before).
+    await emulator?.captureBaseline();
     // With --redis, rate limits are shared by every instance; while Redis is unreachable each
     // instance falls back to its own counters and /readyz reports it.
     let rateLimiter: RateLimiter | undefined;

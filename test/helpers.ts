@@ -111,8 +111,10 @@ export async function makeApp(opts: { rateLimit?: "vendor" | "off"; seed?: strin
   await emulatorClock?.refresh();
   const serverClock = emulatorClock ?? clock;
   const ids = sequentialIds(serverClock);
-  const emulator = emulatorClock && new Emulator({ clock: emulatorClock, shared: TEST_DRIVER === "postgres" });
+  const emulator = emulatorClock && new Emulator({ clock: emulatorClock, shared: TEST_DRIVER === "postgres", snapshots: store });
   await loadSeedFile(opts.seed ?? FIXTURE_SEED, { store, ids, now: () => serverClock.now(), scryptN: TEST_SCRYPT_N });
+  // What a reset goes back to, as startServer does.
+  await emulator?.captureBaseline();
   const app = await buildApp({
     store,
     clock: serverClock,

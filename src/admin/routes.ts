@@ -4,6 +4,7 @@ import { createApp, getApp, listApps, patchApp, rotateSecret } from "./directory
 import { importUsers } from "./directory/import.js";
 import { getUser, listUsers, putUser } from "./directory/users.js";
 import { getClock, setClock } from "./emulator/clock.js";
+import { deleteSnapshot, listSnapshots, reset, restoreSnapshot, saveSnapshot } from "./emulator/snapshots.js";
 import type { AdminOperation } from "./operation.js";
 import { getUserStatus, listStatusUsers, setUserSync } from "./state/state.js";
 import { createTenant, deleteTenant, getTenant, listTenants, patchTenant } from "./tenants/tenants.js";
@@ -29,4 +30,9 @@ export const ADMIN_OPERATIONS: readonly AdminOperation[] = [
   listAudit,
   getClock,
   setClock,
+  reset,
+  saveSnapshot,
+  listSnapshots,
+  restoreSnapshot,
+  deleteSnapshot,
 ];

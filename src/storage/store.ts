@@ -102,6 +102,15 @@ export type CreateAppResult = "created" | "app_taken" | "no_tenant";
 /** How `putUser` wrote a user. */
 export type PutUserResult = "created" | "updated" | "no_tenant";
 
+/** A saved snapshot of the whole state (the emulator's snapshots, src/emulator/emulator.ts). */
+export interface SnapshotInfo {
+  name: string;
+  /** When it was saved (the server's clock), Unix ms. */
+  created_ms: number;
+  /** Rows it holds, over every table. */
+  rows: number;
+}
+
 /** Users an import created and updated. */
 export interface ImportCounts {
   created: number;
@@ -294,4 +303,25 @@ export interface Store {
   listAudit(filter: AuditFilter, limit: number, after?: AuditKey): Promise<AuditPage>;
   /** Deletes up to `max` of the oldest entries with `at_ms < beforeMs`, in one short transaction; how many went. */
   pruneAudit(beforeMs: number, max: number): Promise<number>;
+
+  // --- snapshots of the whole state (the emulator controls) ---
+  // The state is every table but `meta` (schema version, server secret, the emulator clock): the
+  // directory, tokens, statuses and their names and snapshots, user statuses, sync toggles, audit.
+  /**
+   * Saves the whole state under `name`, replacing a snapshot of that name, in one transaction that
+   * sees one consistent state (concurrent writes land wholly before or wholly after it).
+   */
+  saveSnapshot(name: string, createdMs: number): Promise<SnapshotInfo>;
+  /** Every snapshot, by name (byte order). */
+  listSnapshots(): Promise<SnapshotInfo[]>;
+  /**
+   * Replaces the whole state with the snapshot's, exactly (every table's rows as saved), in ONE
+   * transaction: a failure leaves the state as it was, and concurrent calls see the old state or
+   * the new one, never a mix. Audit ids keep increasing afterwards (an id is never reused). With
+   * `reset`, the same transaction also deletes every token and every other snapshot. The rows
+   * restored, or undefined (nothing changed) when there is no such snapshot.
+   */
+  restoreSnapshot(name: string, opts?: { reset?: boolean }): Promise<number | undefined>;
+  /** Deletes a snapshot; false when there is none of that name. */
+  deleteSnapshot(name: string): Promise<boolean>;
 }

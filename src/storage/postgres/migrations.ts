@@ -210,4 +210,37 @@ export const PG_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX audit_at ON audit (at_ms, id);
   `,
+  // 7: the emulator's named snapshots (src/storage/postgres/snapshots.ts), as on SQLite (migration
+  // 7 there): one row per snapshot in \`snapshots\`; per state table T, \`snap_T\` holds T's columns
+  // (LIKE: types and NOT NULL, no keys, no identity) plus `snapshot_name`. Every later migration
+  // that changes a state table changes its snap_ table the same way (the store checks at start-up).
+  `
+  CREATE TABLE snapshots (
+    name TEXT COLLATE "C" PRIMARY KEY,
+    created_ms BIGINT NOT NULL,
+    rows BIGINT NOT NULL
+  );
+  CREATE TABLE snap_tenants (snapshot_name TEXT COLLATE "C" NOT NULL, LIKE tenants);
+  CREATE INDEX snap_tenants_name ON snap_tenants (snapshot_name);
+  CREATE TABLE snap_apps (snapshot_name TEXT COLLATE "C" NOT NULL, LIKE apps);
+  CREATE INDEX snap_apps_name ON snap_apps (snapshot_name);
+  CREATE TABLE snap_users (snapshot_name TEXT COLLATE "C" NOT NULL, LIKE users);
+  CREATE INDEX snap_users_name ON snap_users (snapshot_name);
+  CREATE TABLE snap_open_ids (snapshot_name TEXT COLLATE "C" NOT NULL, LIKE open_ids);
+  CREATE INDEX snap_open_ids_name ON snap_open_ids (snapshot_name);
+  CREATE TABLE snap_union_ids (snapshot_name TEXT COLLATE "C" NOT NULL, LIKE union_ids);
+  CREATE INDEX snap_union_ids_name ON snap_union_ids (snapshot_name);
+  CREATE TABLE snap_tokens (snapshot_name TEXT COLLATE "C" NOT NULL, LIKE tokens);
+  CREATE INDEX snap_tokens_name ON snap_tokens (snapshot_name);
+  CREATE TABLE snap_statuses (snapshot_name TEXT COLLATE "C" NOT NULL, LIKE statuses);
+  CREATE INDEX snap_statuses_name ON snap_statuses (snapshot_name);
+  CREATE TABLE snap_status_names (snapshot_name TEXT COLLATE "C" NOT NULL, LIKE status_names);
+  CREATE INDEX snap_status_names_name ON snap_status_names (snapshot_name);
+  CREATE TABLE snap_user_statuses (snapshot_name TEXT COLLATE "C" NOT NULL, LIKE user_statuses);
+  CREATE INDEX snap_user_statuses_name ON snap_user_statuses (snapshot_name);
+  CREATE TABLE snap_sync_prefs (snapshot_name TEXT COLLATE "C" NOT NULL, LIKE sync_prefs);
+  CREATE INDEX snap_sync_prefs_name ON snap_sync_prefs (snapshot_name);
+  CREATE TABLE snap_audit (snapshot_name TEXT COLLATE "C" NOT NULL, LIKE audit);
+  CREATE INDEX snap_audit_name ON snap_audit (snapshot_name);
+  `,
 ];

@@ -66,6 +66,7 @@ import type {
   OpenEntry,
   PutUserResult,
   ResolvedId,
+  SnapshotInfo,
   StatusConflict,
   StatusHolder,
   StatusWriteResult,
@@ -76,6 +77,7 @@ import type {
 } from "../store.js";
 import { DIRECTORY_SQL as DIR } from "./directory.js";
 import { PG_MIGRATIONS } from "./migrations.js";
+import * as snapshots from "./snapshots.js";
 
 export interface PgStoreOptions {
   /** Most connections this instance opens (default 10). */
@@ -406,6 +408,8 @@ export class PgStore implements Store {
   private readonly poolMax: number;
   private readonly connectionTimeoutMs: number;
   private ended = false;
+  /** The snapshot statements, built from the catalog by migrate(). */
+  private snapshotSql: snapshots.SnapshotSql | undefined;
 
   constructor(url: string, opts: PgStoreOptions = {}) {
     if (!/^postgres(ql)?:\/\//.test(url)) {
@@ -603,13 +607,15 @@ export class PgStore implements Store {
           `database schema version ${current} is newer than this larkstatus (knows ${PG_MIGRATIONS.length}); upgrade larkstatus`,
         );
       }
-      if (current === PG_MIGRATIONS.length) return;
-      for (let v = current; v < PG_MIGRATIONS.length; v++) await c.query(PG_MIGRATIONS[v] as string);
-      await c.query(
-        `INSERT INTO meta (key, value) VALUES ('schema_version', $1)
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
-        [String(PG_MIGRATIONS.length)],
-      );
+      if (current < PG_MIGRATIONS.length) {
+        for (let v = current; v < PG_MIGRATIONS.length; v++) await c.query(PG_MIGRATIONS[v] as string);
+        await c.query(
+          `INSERT INTO meta (key, value) VALUES ('schema_version', $1)
+           ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+          [String(PG_MIGRATIONS.length)],
+        );
+      }
+      this.snapshotSql = await snapshots.snapshotSql(c);
     });
   }
 
@@ -1320,6 +1326,32 @@ export class PgStore implements Store {
     } finally {
       c.release();
     }
+  }
+  // ------------------------------------------------------------------ snapshots (the emulator)
+
+  private get snapSql(): snapshots.SnapshotSql {
+    if (!this.snapshotSql) throw new StorageError("store used before migrate()");
+    return this.snapshotSql;
+  }
+
+  async saveSnapshot(name: string, createdMs: number): Promise<SnapshotInfo> {
+    const sql = this.snapSql;
+    return this.tx(`save snapshot ${name}`, (c) => snapshots.saveSnapshot(c, sql, name, createdMs));
+  }
+
+  async listSnapshots(): Promise<SnapshotInfo[]> {
+    const rows = await this.query("list snapshots", "SELECT name, created_ms, rows FROM snapshots ORDER BY name");
+    return rows as unknown as SnapshotInfo[];
+  }
+
+  async restoreSnapshot(name: string, opts: { reset?: boolean } = {}): Promise<number | undefined> {
+    const sql = this.snapSql;
+    return this.tx(`restore snapshot ${name}`, (c) => snapshots.restoreSnapshot(c, sql, name, opts.reset === true));
+  }
+
+  async deleteSnapshot(name: string): Promise<boolean> {
+    const sql = this.snapSql;
+    return this.tx(`delete snapshot ${name}`, (c) => snapshots.deleteSnapshot(c, sql, name));
   }
 }
 

@@ -185,6 +185,42 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX audit_at ON audit (at_ms, id);
   `,
+  // 7: the emulator's named snapshots (src/storage/sqlite/snapshots.ts). One row per snapshot in
+  // \`snapshots\`; per state table T, \`snap_T\` holds T's columns plus `snapshot_name`, so saving
+  // and restoring are one INSERT ... SELECT per table inside the database. Every later migration
+  // that changes a state table changes its snap_ table the same way (the store checks at start-up
+  // that each snap_ table has exactly the columns of its table, and refuses to start otherwise).
+  `
+  CREATE TABLE snapshots (
+    name TEXT PRIMARY KEY,
+    created_ms INTEGER NOT NULL,
+    rows INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE snap_tenants AS SELECT '' AS snapshot_name, * FROM tenants WHERE false;
+  CREATE INDEX snap_tenants_name ON snap_tenants (snapshot_name);
+  CREATE TABLE snap_apps AS SELECT '' AS snapshot_name, * FROM apps WHERE false;
+  CREATE INDEX snap_apps_name ON snap_apps (snapshot_name);
+  CREATE TABLE snap_users AS SELECT '' AS snapshot_name, * FROM users WHERE false;
+  CREATE INDEX snap_users_name ON snap_users (snapshot_name);
+  CREATE TABLE snap_open_ids AS SELECT '' AS snapshot_name, * FROM open_ids WHERE false;
+  CREATE INDEX snap_open_ids_name ON snap_open_ids (snapshot_name);
+  CREATE TABLE snap_union_ids AS SELECT '' AS snapshot_name, * FROM union_ids WHERE false;
+  CREATE INDEX snap_union_ids_name ON snap_union_ids (snapshot_name);
+  CREATE TABLE snap_tokens AS SELECT '' AS snapshot_name, * FROM tokens WHERE false;
+  CREATE INDEX snap_tokens_name ON snap_tokens (snapshot_name);
+  CREATE TABLE snap_statuses AS SELECT '' AS snapshot_name, * FROM statuses WHERE false;
+  CREATE INDEX snap_statuses_name ON snap_statuses (snapshot_name);
+  CREATE TABLE snap_status_names AS SELECT '' AS snapshot_name, * FROM status_names WHERE false;
+  CREATE INDEX snap_status_names_name ON snap_status_names (snapshot_name);
+  CREATE TABLE snap_status_snapshots AS SELECT '' AS snapshot_name, * FROM status_snapshots WHERE false;
+  CREATE INDEX snap_status_snapshots_name ON snap_status_snapshots (snapshot_name);
+  CREATE TABLE snap_user_statuses AS SELECT '' AS snapshot_name, * FROM user_statuses WHERE false;
+  CREATE INDEX snap_user_statuses_name ON snap_user_statuses (snapshot_name);
+  CREATE TABLE snap_sync_prefs AS SELECT '' AS snapshot_name, * FROM sync_prefs WHERE false;
+  CREATE INDEX snap_sync_prefs_name ON snap_sync_prefs (snapshot_name);
+  CREATE TABLE snap_audit AS SELECT '' AS snapshot_name, * FROM audit WHERE false;
+  CREATE INDEX snap_audit_name ON snap_audit (snapshot_name);
+  `,
 ];
 
 /** The SQL function migration 4 hashes existing tokens with: sha256 of the UTF-8 text, lowercase hex. */

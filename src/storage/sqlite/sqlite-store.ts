@@ -43,6 +43,7 @@ import type {
   OpenEntry,
   PutUserResult,
   ResolvedId,
+  SnapshotInfo,
   StatusHolder,
   StatusWriteResult,
   Store,
@@ -55,6 +56,7 @@ import { registerIdFunctions, SqliteDirectory, toApp } from "./directory.js";
 import { DatabaseLock, prepareDatabaseFile } from "./files.js";
 import { GroupCommit } from "./group-commit.js";
 import { SHA256_FUNCTION, SQLITE_MIGRATIONS, TOKENS_HASHED_VERSION } from "./migrations.js";
+import { SqliteSnapshots } from "./snapshots.js";
 
 type Row = Record<string, unknown>;
 
@@ -221,6 +223,8 @@ export class SqliteStore implements Store {
   private prepared: ReturnType<SqliteStore["prepare"]> | undefined;
   /** The admin API's directory statements (directory.ts). */
   private dir: SqliteDirectory | undefined;
+  /** The emulator's snapshot statements (snapshots.ts). */
+  private snaps: SqliteSnapshots | undefined;
   /** Open/close statements by batch size (1..CHUNK). */
   private readonly bySize = new Map<string, Database.Statement>();
 
@@ -324,6 +328,7 @@ export class SqliteStore implements Store {
     }
     this.prepared = this.prepare();
     this.dir = new SqliteDirectory(this.db);
+    this.snaps = new SqliteSnapshots(this.db);
   }
 
   /**
@@ -1139,6 +1144,48 @@ export class SqliteStore implements Store {
 
   async pruneAudit(beforeMs: number, max: number): Promise<number> {
     return this.group.write(() => this.s.pruneAudit.run(beforeMs, max).changes);
+  }
+
+  // ------------------------------------------------------------------ snapshots (the emulator)
+
+  private get snapshotStatements(): SqliteSnapshots {
+    if (!this.snaps) throw new StorageError("store used before migrate()");
+    return this.snaps;
+  }
+
+  async saveSnapshot(name: string, createdMs: number): Promise<SnapshotInfo> {
+    const sn = this.snapshotStatements;
+    return this.group.write(() => sn.save(name, createdMs));
+  }
+
+  async listSnapshots(): Promise<SnapshotInfo[]> {
+    const sn = this.snapshotStatements;
+    return this.group.read(() => sn.list());
+  }
+
+  /**
+   * One savepoint, run synchronously: no other call of this process runs between its first
+   * statement and its last, so every call sees the state before it or after it. The records cached
+   * in process may all be stale: they go before it, and again once it committed (a read between
+   * the write and the COMMIT reads the new state, which a failed COMMIT drops through onAbort).
+   */
+  async restoreSnapshot(name: string, opts: { reset?: boolean } = {}): Promise<number | undefined> {
+    const sn = this.snapshotStatements;
+    this.forgetCaches();
+    try {
+      return await this.group.write(() => {
+        const rows = sn.restore(name, opts.reset === true);
+        this.forgetCaches();
+        return rows;
+      });
+    } finally {
+      this.forgetCaches();
+    }
+  }
+
+  async deleteSnapshot(name: string): Promise<boolean> {
+    const sn = this.snapshotStatements;
+    return this.group.write(() => sn.delete(name));
   }
 }
 

@@ -13,6 +13,7 @@ import type { Static } from "@sinclair/typebox";
 import type { ClockOut } from "./admin/emulator/clock.js";
 import type { UserStatusViewOut } from "./admin/schemas.js";
 import type { Config } from "./config.js";
+import { systemClock } from "./domain/clock.js";
 
 /** An app's credentials, as the seed gives them (the demo seed's are public). */
 export interface AppCredentials {
@@ -104,6 +105,40 @@ export class LarkstatusAdminError extends Error {
   }
 }
 
+/**
+ * A token cache for the official Node SDK (`new lark.Client({ ..., cache: lk.tokenCache })`) that
+ * the admin client empties whenever the server's tokens stop being good: on a reset (which voids
+ * every token), a snapshot restore, and any move of the clock (a token lives 2 hours of the
+ * emulated clock). The SDK's own cache is shared by every client of the process and knows none of
+ * that: after a reset it sends a void token (99991663).
+ */
+export class TokenCache {
+  private readonly values = new Map<unknown, { value: unknown; expiredTime: number | undefined }>();
+
+  private static key(key: string | symbol | object, namespace: string | undefined): unknown {
+    return namespace ? `${namespace}/${key.toString()}` : key;
+  }
+
+  async get(key: string | symbol | object, options?: { namespace?: string }): Promise<unknown> {
+    const hit = this.values.get(TokenCache.key(key, options?.namespace));
+    return hit && (hit.expiredTime === undefined || hit.expiredTime > systemClock.now()) ? hit.value : undefined;
+  }
+
+  async set(
+    key: string | symbol | object,
+    value: unknown,
+    expiredTime?: number,
+    options?: { namespace?: string },
+  ): Promise<boolean> {
+    this.values.set(TokenCache.key(key, options?.namespace), { value, expiredTime });
+    return true;
+  }
+
+  clear(): void {
+    this.values.clear();
+  }
+}
+
 /** A small typed client of the admin API (`/admin/v1`); each failed call throws a LarkstatusAdminError. */
 export interface AdminClient {
   /** Everything back to what the start-up seed made: tokens, clock, journal, faults and snapshots cleared. */
@@ -144,8 +179,11 @@ function itemsOf<T>(body: unknown): T[] {
   return Array.isArray(items) ? (items as T[]) : [];
 }
 
-/** The admin client of the server at `url` (`http://127.0.0.1:PORT`), with its admin token. */
-export function adminClient(url: string, token: string): AdminClient {
+/**
+ * The admin client of the server at `url` (`http://127.0.0.1:PORT`), with its admin token.
+ * `tokenCache`, when given, is emptied after each call that voids or ages the server's tokens.
+ */
+export function adminClient(url: string, token: string, tokenCache?: TokenCache): AdminClient {
   const base = `${url.replace(/\/+$/, "")}/admin/v1`;
   const seg = encodeURIComponent;
   async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -177,7 +215,15 @@ export function adminClient(url: string, token: string): AdminClient {
     }
     return parsed as T;
   }
-  const clock = (body: unknown) => request<ClockView>("POST", "/emulator/clock", body);
+  /** A call after which the tokens an SDK holds may be void. */
+  async function voiding<T>(method: string, path: string, body?: unknown): Promise<T> {
+    try {
+      return await request<T>(method, path, body);
+    } finally {
+      tokenCache?.clear();
+    }
+  }
+  const clock = (body: unknown) => voiding<ClockView>("POST", "/emulator/clock", body);
   const journal = async (filter: JournalFilter = {}) => {
     const q = new URLSearchParams();
     for (const [k, v] of Object.entries(filter)) if (v !== undefined) q.set(k, String(v));
@@ -186,7 +232,7 @@ export function adminClient(url: string, token: string): AdminClient {
   };
   return {
     async reset() {
-      await request("POST", "/emulator/reset");
+      await voiding("POST", "/emulator/reset");
     },
     clock: {
       get: () => request<ClockView>("GET", "/emulator/clock"),
@@ -215,7 +261,7 @@ export function adminClient(url: string, token: string): AdminClient {
       save: (name) => request<Snapshot>("POST", "/emulator/snapshots", { name }),
       list: async () => itemsOf<Snapshot>(await request("GET", "/emulator/snapshots")),
       async restore(name) {
-        await request("POST", `/emulator/snapshots/${seg(name)}/restore`);
+        await voiding("POST", `/emulator/snapshots/${seg(name)}/restore`);
       },
       async delete(name) {
         await request("DELETE", `/emulator/snapshots/${seg(name)}`);
@@ -242,6 +288,11 @@ export interface Larkstatus<A extends AppCredentials | undefined = AppCredential
   app: A;
   adminToken: string;
   admin: AdminClient;
+  /**
+   * Hand it to the Node SDK (`new lark.Client({ appId, appSecret, domain: url, cache: tokenCache })`):
+   * `admin` empties it on reset, restore and clock moves, which void or age the server's tokens.
+   */
+  tokenCache: TokenCache;
   /** Stops the server (open connections are closed); calling it again does nothing. */
   stop(): Promise<void>;
 }
@@ -272,11 +323,13 @@ export async function startLarkstatus(options: StartOptions = {}): Promise<Larks
   const server = await startServer(config);
   const app = await demoCredentials(server.store, server.seeded?.file ?? DEMO_SEED);
   let stopped: Promise<void> | undefined;
+  const tokenCache = new TokenCache();
   return {
     url: server.url,
     app,
     adminToken: server.admin.token,
-    admin: adminClient(server.url, server.admin.token),
+    admin: adminClient(server.url, server.admin.token, tokenCache),
+    tokenCache,
     stop() {
       stopped ??= server.close(0);
       return stopped;

@@ -4,7 +4,7 @@
  * (its route is not in /admin/openapi.json) is reported as skipped, naming it.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, type TestContext, test } from "node:test";
+import { after, before, beforeEach, describe, type TestContext, test } from "node:test";
 import * as lark from "@larksuiteoapi/node-sdk";
 import { type AppCredentials, type Larkstatus, LarkstatusAdminError, startLarkstatus } from "../../src/testing.js";
 
@@ -22,10 +22,15 @@ describe("the testing API's emulator controls", () => {
       appId: lk.app.app_id,
       appSecret: lk.app.app_secret,
       domain: lk.url,
+      cache: lk.tokenCache,
       loggerLevel: lark.LoggerLevel.error,
     });
   });
   after(() => lk.stop());
+  // Each test starts from the seed, as a suite using the testing API would.
+  beforeEach(async () => {
+    if (paths.includes("/admin/v1/emulator/reset")) await lk.admin.reset();
+  });
 
   /** False (and the test skipped) when the server has no route `path` under /admin/v1. */
   function served(t: TestContext, path: string): boolean {
@@ -42,13 +47,14 @@ describe("the testing API's emulator controls", () => {
       data: { user_list: [{ user_id: userId, end_time: end }] },
     });
     assert.equal(res.code, 0);
+    assert.equal(res.data?.result_list?.[0]?.result, "success_show");
     return end;
   }
 
   test("reset: what the app opened, the clock's offset and its freeze are gone", async (t) => {
     if (!served(t, "/emulator/reset")) return;
     await openTrip();
-    await lk.admin.clock.advance("1h");
+    await lk.admin.clock.advance("10m");
     await lk.admin.clock.freeze();
     assert.equal((await lk.admin.userStatus(TENANT, "u001")).shown?.system_status_id, TRIP);
     await lk.admin.reset();
@@ -105,10 +111,10 @@ describe("the testing API's emulator controls", () => {
     if (!served(t, "/emulator/snapshots")) return;
     await lk.admin.snapshots.save("before-open");
     assert.ok((await lk.admin.snapshots.list()).some((s) => s.name === "before-open"));
-    await openTrip("u003");
-    assert.equal((await lk.admin.userStatus(TENANT, "u003")).shown?.system_status_id, TRIP);
+    await openTrip("u001");
+    assert.equal((await lk.admin.userStatus(TENANT, "u001")).shown?.system_status_id, TRIP);
     await lk.admin.snapshots.restore("before-open");
-    assert.equal((await lk.admin.userStatus(TENANT, "u003")).shown, null);
+    assert.equal((await lk.admin.userStatus(TENANT, "u001")).shown, null);
     await lk.admin.snapshots.delete("before-open");
     await assert.rejects(lk.admin.snapshots.restore("before-open"), (e: unknown) => {
       assert.ok(e instanceof LarkstatusAdminError);

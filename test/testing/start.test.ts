@@ -10,7 +10,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import * as lark from "@larksuiteoapi/node-sdk";
-import { type AppCredentials, adminClient, type Larkstatus, LarkstatusAdminError, startLarkstatus } from "../../src/testing.js";
+import {
+  type AppCredentials,
+  adminClient,
+  type Larkstatus,
+  LarkstatusAdminError,
+  startLarkstatus,
+  TokenCache,
+} from "../../src/testing.js";
 
 const TENANT = "a1b2c3d4e5f60718";
 const TRIP = "7101214603622940001";
@@ -20,6 +27,7 @@ function sdk(lk: Larkstatus<AppCredentials>): lark.Client {
     appId: lk.app.app_id,
     appSecret: lk.app.app_secret,
     domain: lk.url,
+    cache: lk.tokenCache,
     loggerLevel: lark.LoggerLevel.error,
   });
 }
@@ -113,6 +121,40 @@ describe("startLarkstatus() with the demo seed", () => {
       tenants.items.map((t) => t.tenant_key),
       ["0f1e2d3c4b5a6978", TENANT],
     );
+  });
+});
+
+describe("TokenCache", () => {
+  test("keeps values by key and namespace until their expiry (Unix ms) or clear()", async () => {
+    const c = new TokenCache();
+    const sym = Symbol("tenant");
+    assert.equal(await c.set(sym, "t-1"), true);
+    await c.set("k", "a", undefined, { namespace: "app1" });
+    await c.set("k", "b", undefined, { namespace: "app2" });
+    await c.set("old", "x", 1);
+    assert.equal(await c.get(sym), "t-1");
+    assert.equal(await c.get("k", { namespace: "app1" }), "a");
+    assert.equal(await c.get("k", { namespace: "app2" }), "b");
+    assert.equal(await c.get("k"), undefined);
+    assert.equal(await c.get("old"), undefined, "expired");
+    c.clear();
+    assert.equal(await c.get(sym), undefined);
+  });
+
+  test("the admin client empties it on every clock move, even a refused one", async () => {
+    const lk = await startLarkstatus();
+    try {
+      await lk.tokenCache.set("k", "v");
+      await lk.admin.clock.get();
+      assert.equal(await lk.tokenCache.get("k"), "v", "a read leaves it");
+      await lk.admin.clock.advance(1000);
+      assert.equal(await lk.tokenCache.get("k"), undefined);
+      await lk.tokenCache.set("k", "v");
+      await adminError(() => lk.admin.clock.set(0));
+      assert.equal(await lk.tokenCache.get("k"), undefined);
+    } finally {
+      await lk.stop();
+    }
   });
 });
 

@@ -17,6 +17,7 @@ import { Faults } from "./emulator/faults.js";
 import { Journal } from "./emulator/journal.js";
 import { MemoryRateLimiter, type RateLimiter } from "./http/rate-limit.js";
 import { connectRedis, RedisRateLimiter } from "./http/redis-rate-limit.js";
+import { checkPortFile, removePortFile, writePortFile } from "./port-file.js";
 import { loadSeedFile, type SeedProgress, type SeedSummary } from "./seed/load.js";
 import { PgStore } from "./storage/postgres/pg-store.js";
 import { SqliteStore, sqlitePath } from "./storage/sqlite/sqlite-store.js";
@@ -30,6 +31,8 @@ export interface RunningServer {
   admin: AdminToken;
   /** `<db>.server.json`, which tells the CLI where this server is (SQLite files only). */
   discovery: string | undefined;
+  /** The `--port-file` this server wrote its URL to; undefined when none was asked for. */
+  portFile: string | undefined;
   /** The seed file loaded on start (absolute path) and what it held; undefined when none was. */
   seeded: { file: string; summary: SeedSummary } | undefined;
   /**
@@ -53,6 +56,8 @@ export async function startServer(
   config: Config,
   opts: { clock?: Clock; ids?: IdGenerator; onSeedProgress?: SeedProgress; version?: string } = {},
 ): Promise<RunningServer> {
+  // A port file that cannot be written fails the start before anything opens or listens.
+  if (config.portFile !== undefined) checkPortFile(config.portFile);
   const store = openStore(config);
   // With the emulator controls on, the one clock of the server is the emulator's (kept in the store).
   const emulatorClock = config.emulator ? new EmulatorClock(opts.clock ?? systemClock, store) : undefined;
@@ -123,16 +128,31 @@ export async function startServer(
         app.log.warn({ err: e, file: discovery }, "cannot write the discovery file; the CLI needs --url");
       }
     }
+    // Last: a runner that waits for the port file finds a server that is ready in every way.
+    const portFileUrl = localUrl(config.host, port);
+    if (config.portFile !== undefined) {
+      try {
+        writePortFile(config.portFile, portFileUrl);
+      } catch (e) {
+        if (discovery) removeDiscovery(discovery, process.pid);
+        await audit.stopPruning();
+        await app.close();
+        throw e;
+      }
+    }
     return {
       app,
       store,
       admin,
       discovery,
+      portFile: config.portFile,
       url: address.startsWith("http") ? `http://${host}:${port}` : address,
       seeded,
       async close(graceMs = 0) {
-        // First: a CLI started from now on is told no server runs, rather than meet a draining one.
+        // First: a CLI or a runner that looks from now on is told no server runs, rather than
+        // meet a draining one.
         if (discovery) removeDiscovery(discovery, process.pid);
+        if (config.portFile !== undefined) removePortFile(config.portFile, portFileUrl);
         await app.connections.drain(graceMs);
         app.log.info(
           { open: app.connections.openCount },

@@ -75,10 +75,12 @@ export const AuditQuery = Type.Object(
   {
     ...ListQuery.properties,
     tenant_key: Type.Optional(TenantFields.tenant_key),
-    user_id: Type.Optional({
-      ...UserFields.user_id,
-      description: "the tenant's employee user_id (a batch sent with open_ids or union_ids is found by it too)",
-    }),
+    user_id: Type.Optional(
+      Type.String({
+        ...UserFields.user_id,
+        description: "the tenant's employee user_id (a batch sent with open_ids or union_ids is found by it too)",
+      }),
+    ),
     system_status_id: Type.Optional(Type.String({ pattern: "^[0-9]{19}$", description: "19 digits" })),
     app_id: Type.Optional(AppFields.app_id),
     op: Type.Optional(

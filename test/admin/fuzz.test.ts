@@ -15,11 +15,16 @@ import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import { test } from "node:test";
 import type { LightMyRequestResponse } from "fastify";
+import { DURATION_PATTERN } from "../../src/admin/emulator/clock.js";
 import { ADMIN_OPERATIONS } from "../../src/admin/routes.js";
 import { buildApp } from "../../src/app.js";
 import { ManualClock } from "../../src/domain/clock.js";
 import { deriveOpenId, deriveUnionId, sequentialIds } from "../../src/domain/ids.js";
 import { KNOWN_SCOPES } from "../../src/domain/model.js";
+import { EmulatorClock } from "../../src/emulator/clock.js";
+import { Emulator } from "../../src/emulator/emulator.js";
+import { Faults } from "../../src/emulator/faults.js";
+import { Journal } from "../../src/emulator/journal.js";
 import { loadSeedFile } from "../../src/seed/load.js";
 import type { Store } from "../../src/storage/store.js";
 import { type Json, objects, prng } from "../fuzz.js";
@@ -106,6 +111,23 @@ interface Known {
   users: string[];
   statuses: string[];
   cursors: string[];
+  /** Snapshot names and fault rule ids that exist (the emulator's). */
+  snapshots: string[];
+  faults: string[];
+}
+
+/** What the fuzz app holds right after its seed (and after every reset). */
+function startingKnown(): Known {
+  return {
+    tenants: [ACME, GLOBEX, INITECH],
+    created: [],
+    apps: [APP.app_id, "cli_00000000000000b2", "cli_00000000000000d3", "cli_0f1e2d3c4b5a6978"],
+    users: ["u001", "u002", "u003", "u004", "g001", "i001"],
+    statuses: [TRIP, LEAVE, "7101214603622940009"],
+    cursors: [],
+    snapshots: [FUZZ_SNAPSHOT],
+    faults: [FUZZ_FAULT],
+  };
 }
 
 /** A valid value of a path parameter, by its name; a parameter the fuzz does not know fails the test. */
@@ -123,8 +145,9 @@ function paramValue(name: string, method: string, known: Known, clean: boolean):
     case "system_status_id":
       return known_(0.9) ? pick(known.statuses) : `7${"0".repeat(17)}${Math.floor(rand() * 10)}`;
     case "id":
-      // A fault rule's id (the emulator's: the fuzz app has the controls off, so these are 403s).
-      return `flt_${Math.floor(rand() * 5) + 1}`;
+      return known_(0.8) && known.faults.length ? pick(known.faults) : `flt_${Math.floor(rand() * 50) + 1}`;
+    case "name":
+      return known_(0.8) && known.snapshots.length ? pick(known.snapshots) : `snap-${Math.floor(rand() * 20)}`;
     default:
       throw new Error(`the admin fuzz has no valid values for the path parameter :${name}: add them to paramValue`);
   }
@@ -184,6 +207,10 @@ function validString(schema: Schema, key: string, known: Known): string {
       return pick(known.users);
     case "^[0-9]{19}$":
       return pick(known.statuses);
+    case "^[A-Za-z0-9._-]{1,64}$":
+      return chance(0.5) && known.snapshots.length ? pick(known.snapshots) : `snap-${Math.floor(rand() * 20)}`;
+    case DURATION_PATTERN:
+      return pick(["30s", "90m", "2h", "1.5d"]);
   }
   switch (key) {
     case "scopes":
@@ -312,6 +339,21 @@ function request(op: (typeof ADMIN_OPERATIONS)[number], known: Known, clean = fa
   } else if (schema.body) {
     headers["content-type"] = "application/json";
     const v = valid(schema.body, "", known) as Json;
+    // The clock takes exactly one of its fields (the schema says so in words): keep the first.
+    if (op.name === "emulator.clock.change") for (const k of Object.keys(v).slice(1)) delete v[k];
+    // A fault rule's fields depend on each other (an error or a user fail, not both; a catalog code):
+    // a valid one is spelled out, and mutated like any other body.
+    if (op.name === "emulator.faults.add") {
+      for (const k of Object.keys(v)) delete v[k];
+      Object.assign(
+        v,
+        pick([
+          { operation: "system_status.list", latency_ms: 5 },
+          { operation: "*", error_code: 99991400, probability: 0.5, seed: 7 },
+          { operation: "system_status.batch_open", user_fail_probability: 0.3, times: 2 },
+        ]),
+      );
+    }
     if (what === "body") mutate(v);
     if (!NUL_IDS_FIXED && typeof v.developer === "string") v.developer = v.developer.replaceAll("\u0000", "0");
     body = toText(v);
@@ -384,13 +426,33 @@ interface FuzzApp {
   close(): Promise<void>;
 }
 
-/** The test app of makeApp(), but with its log kept, so an error logged behind an answer is seen. */
+/** A snapshot and a fault rule every fuzz app starts with (and gets back on reset), so their routes can succeed. */
+const FUZZ_SNAPSHOT = "fuzz-start";
+const FUZZ_FAULT = "flt_1";
+
+/**
+ * The test app of makeApp() with the emulator controls on, but with its log kept, so an error
+ * logged behind an answer is seen.
+ */
 async function fuzzApp(): Promise<FuzzApp> {
   const clock = new ManualClock(T0);
-  const ids = sequentialIds(clock);
   const store = await testStore();
   await store.migrate();
-  await loadSeedFile(FIXTURE_SEED, { store, ids, now: () => clock.now(), scryptN: TEST_SCRYPT_N });
+  const emulatorClock = new EmulatorClock(clock, store);
+  await emulatorClock.refresh();
+  const ids = sequentialIds(emulatorClock);
+  const emulator = new Emulator({
+    clock: emulatorClock,
+    shared: false,
+    snapshots: store,
+    journal: new Journal(100),
+    faults: new Faults(),
+  });
+  await loadSeedFile(FIXTURE_SEED, { store, ids, now: () => emulatorClock.now(), scryptN: TEST_SCRYPT_N });
+  await emulator.captureBaseline();
+  await emulator.saveSnapshot(FUZZ_SNAPSHOT);
+  // Vendor calls only (the fuzz makes none): a rule whose id the fault routes can name.
+  assert.equal(emulator.faults.add({ operation: "system_status.list", latency_ms: 1 }).id, FUZZ_FAULT);
   const errors: string[] = [];
   let pending = "";
   const stream = new Writable({
@@ -404,7 +466,7 @@ async function fuzzApp(): Promise<FuzzApp> {
   });
   // Fastify's logger takes a stream besides the level; AppDeps names only the level.
   const logger: { level: string } = { level: "error", ...{ stream } };
-  const app = await buildApp({ store, clock, ids, rateLimit: "off", logger, adminToken: ADMIN_TOKEN });
+  const app = await buildApp({ store, clock: emulatorClock, ids, rateLimit: "off", logger, adminToken: ADMIN_TOKEN, emulator });
   return {
     store,
     clock,
@@ -439,6 +501,29 @@ async function dump(store: Store): Promise<unknown> {
     }
   }
   return JSON.parse(JSON.stringify(out));
+}
+
+/** What an emulator control that succeeded changed in what the fuzz knows exists. */
+function followEmulator(op: string, req: FuzzRequest, res: LightMyRequestResponse, known: Known): Known {
+  const body = res.body === "" ? {} : (res.json() as Json);
+  const nameInPath = decodeURIComponent(req.url.split("?")[0]?.split("/")[5] ?? "");
+  switch (op) {
+    case "emulator.reset":
+      // Everything as after the seed: what the fuzz created is gone, and so are every snapshot and rule.
+      return { ...startingKnown(), snapshots: [], faults: [] };
+    case "emulator.snapshot.save":
+      return typeof body.name === "string" ? { ...known, snapshots: [...new Set([...known.snapshots, body.name])] } : known;
+    case "emulator.snapshot.delete":
+      return { ...known, snapshots: known.snapshots.filter((n) => n !== nameInPath) };
+    case "emulator.faults.add":
+      return typeof body.id === "string" ? { ...known, faults: [...known.faults, body.id] } : known;
+    case "emulator.faults.clear":
+      return { ...known, faults: [] };
+    case "emulator.faults.remove":
+      return { ...known, faults: known.faults.filter((id) => id !== nameInPath) };
+    default:
+      return known;
+  }
 }
 
 const TENANT_KEYS = ["tenant_key", "name", "api_enabled", "sensitive_words"];
@@ -498,14 +583,7 @@ async function invariants(store: Store): Promise<string[]> {
 test(`admin fuzz: ${ROUNDS} mutated requests over every operation (seed ${SEED}) answer < 500 problems, and the directory keeps its invariants`, async () => {
   const t = await fuzzApp();
   try {
-    const known: Known = {
-      tenants: [ACME, GLOBEX, INITECH],
-      created: [],
-      apps: [APP.app_id, "cli_00000000000000b2", "cli_00000000000000d3", "cli_0f1e2d3c4b5a6978"],
-      users: ["u001", "u002", "u003", "u004", "g001", "i001"],
-      statuses: [TRIP, LEAVE, "7101214603622940009"],
-      cursors: [],
-    };
+    let known: Known = startingKnown();
     const failures: string[] = [];
     const seen = new Map<string, number>();
     const reached = new Map<string, Set<number>>();
@@ -533,6 +611,7 @@ test(`admin fuzz: ${ROUNDS} mutated requests over every operation (seed ${SEED})
         }
         if (op.name === "app.create" && typeof out.app_id === "string") known.apps.push(out.app_id);
       }
+      if (!why && res.statusCode < 300) known = followEmulator(op.name, req, res, known);
       if (op.name === "tenant.delete" && res.statusCode === 204) {
         const gone = decodeURIComponent(req.url.slice(`${ADMIN}/tenants/`.length).split(/[/?]/)[0] ?? "");
         known.tenants = known.tenants.filter((k) => k !== gone);
@@ -576,6 +655,8 @@ test("admin fuzz: a wrong or missing admin token is a 401 problem on every opera
       users: ["u001"],
       statuses: [TRIP],
       cursors: [],
+      snapshots: [FUZZ_SNAPSHOT],
+      faults: [FUZZ_FAULT],
     };
     const before = await dump(t.store);
     const wrong: Array<string | null> = [

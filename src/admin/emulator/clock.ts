@@ -5,10 +5,13 @@ import { parseDuration } from "../../config.js";
 import { ClockBackwards, type ClockChange } from "../../emulator/clock.js";
 import type { AdminOperation } from "../operation.js";
 import { AdminProblem, invalidInput } from "../problems.js";
-import { EMULATOR_PROBLEM_RESPONSES, emulatorOf } from "./gate.js";
+import { EMULATOR_PROBLEM_RESPONSES, emulatorOf, NO_QUERY } from "./gate.js";
 
 /** The latest instant a clock may show: JavaScript's last Date (year 275760). */
 export const CLOCK_MAX_MS = 8.64e15;
+
+/** A duration `advance` takes: a number (decimals allowed) and s, m, h or d. */
+export const DURATION_PATTERN = "^[0-9]+(\\.[0-9]+)?(s|m|h|d)$";
 
 export const ClockOut = Type.Object({
   now_ms: Type.Integer({ description: "the emulated now, Unix ms" }),
@@ -20,7 +23,9 @@ export const ClockOut = Type.Object({
 export const ClockBody = Type.Object(
   {
     advance_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: CLOCK_MAX_MS, description: "move forward by this many ms" })),
-    advance: Type.Optional(Type.String({ description: "move forward by a duration: 30s, 90m, 2h, 1d" })),
+    advance: Type.Optional(
+      Type.String({ pattern: DURATION_PATTERN, description: "move forward by a duration: 30s, 90m, 2h, 1d" }),
+    ),
     set_ms: Type.Optional(
       Type.Integer({ minimum: 0, maximum: CLOCK_MAX_MS, description: "move to this Unix ms (not earlier than now: 409)" }),
     ),
@@ -46,7 +51,7 @@ function changeOf(body: ClockBody | undefined): ClockChange {
   if (b.advance_ms !== undefined) return { advance_ms: b.advance_ms };
   if (b.set_ms !== undefined) return { set_ms: b.set_ms };
   if (b.frozen !== undefined) return { frozen: b.frozen };
-  const ms = /^[0-9]+(\.[0-9]+)?(s|m|h|d)$/.test(b.advance as string) ? parseDuration(b.advance as string) : undefined;
+  const ms = parseDuration(b.advance as string);
   if (ms === undefined || ms > CLOCK_MAX_MS) throw invalidInput("advance", "must be a duration such as 30s, 90m, 2h or 1d");
   return { advance_ms: ms };
 }
@@ -57,7 +62,7 @@ export const getClock: AdminOperation = {
   url: "/emulator/clock",
   summary: "The emulated now: every expiry, token lifetime, rate-limit window and audit time follows it",
   tag: "emulator",
-  schema: { response: { 200: ClockOut, ...EMULATOR_PROBLEM_RESPONSES } },
+  schema: { querystring: NO_QUERY, response: { 200: ClockOut, ...EMULATOR_PROBLEM_RESPONSES } },
   async handle(ctx) {
     return emulatorOf(ctx).clock.view();
   },

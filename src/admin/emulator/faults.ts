@@ -7,7 +7,7 @@ import type { FaultRule } from "../../emulator/faults.js";
 import { ERRORS, errorKeyOf } from "../../errors/codes.js";
 import type { AdminOperation } from "../operation.js";
 import { invalidInput, notFound } from "../problems.js";
-import { EMULATOR_PROBLEM_RESPONSES, emulatorOf } from "./gate.js";
+import { EMULATOR_PROBLEM_RESPONSES, emulatorOf, NO_QUERY } from "./gate.js";
 import { checkOperation } from "./journal.js";
 
 /** The longest latency a rule may add (ms). */
@@ -119,7 +119,7 @@ export const listFaults: AdminOperation = {
   url: "/emulator/faults",
   summary: "The fault rules, in the order they apply",
   tag: "emulator",
-  schema: { response: { 200: Type.Object({ items: Type.Array(FaultOut) }), ...FAULT_RESPONSES } },
+  schema: { querystring: NO_QUERY, response: { 200: Type.Object({ items: Type.Array(FaultOut) }), ...FAULT_RESPONSES } },
   async handle(ctx) {
     return { items: emulatorOf(ctx).faults.list() };
   },
@@ -132,7 +132,7 @@ export const clearFaults: AdminOperation = {
   summary: "Remove every fault rule",
   tag: "emulator",
   status: 204,
-  schema: { response: { 204: Type.Null({ description: "removed; no body" }), ...FAULT_RESPONSES } },
+  schema: { querystring: NO_QUERY, response: { 204: Type.Null({ description: "removed; no body" }), ...FAULT_RESPONSES } },
   async handle(ctx) {
     emulatorOf(ctx).faults.clear();
     return undefined;

@@ -1,4 +1,5 @@
 /** The emulator controls' common parts: the --emulator gate and their error answers. */
+import { Type } from "@sinclair/typebox";
 import type { Emulator } from "../../emulator/emulator.js";
 import type { AdminContext } from "../operation.js";
 import { AdminProblem } from "../problems.js";
@@ -15,3 +16,6 @@ export function emulatorOf(ctx: AdminContext): Emulator {
 
 /** The error answers of every emulator control: those of every operation, and 403 when off. */
 export const EMULATOR_PROBLEM_RESPONSES = { ...PROBLEM_RESPONSES, 403: Problem } as const;
+
+/** The query of a control that takes none: a parameter it does not know is refused (400 naming it), not ignored. */
+export const NO_QUERY = Type.Object({}, { additionalProperties: false });

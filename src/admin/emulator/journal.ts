@@ -5,7 +5,7 @@ import { OPERATIONS } from "../../api/routes.js";
 import { didYouMean } from "../../domain/suggest.js";
 import type { AdminOperation } from "../operation.js";
 import { invalidInput } from "../problems.js";
-import { EMULATOR_PROBLEM_RESPONSES, emulatorOf } from "./gate.js";
+import { EMULATOR_PROBLEM_RESPONSES, emulatorOf, NO_QUERY } from "./gate.js";
 
 /** Every vendor operation's name (what `operation` filters and fault rules name). */
 export const OPERATION_NAMES: readonly string[] = OPERATIONS.map((op) => op.name);
@@ -80,7 +80,10 @@ export const clearJournal: AdminOperation = {
   summary: "Forget every request the journal holds",
   tag: "emulator",
   status: 204,
-  schema: { response: { 204: Type.Null({ description: "cleared; no body" }), ...EMULATOR_PROBLEM_RESPONSES } },
+  schema: {
+    querystring: NO_QUERY,
+    response: { 204: Type.Null({ description: "cleared; no body" }), ...EMULATOR_PROBLEM_RESPONSES },
+  },
   async handle(ctx) {
     emulatorOf(ctx).journal.clear();
     return undefined;

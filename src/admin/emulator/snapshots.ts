@@ -4,7 +4,7 @@ import type { FastifyRequest } from "fastify";
 import type { SnapshotInfo } from "../../storage/store.js";
 import type { AdminOperation } from "../operation.js";
 import { notFound } from "../problems.js";
-import { EMULATOR_PROBLEM_RESPONSES, emulatorOf } from "./gate.js";
+import { EMULATOR_PROBLEM_RESPONSES, emulatorOf, NO_QUERY } from "./gate.js";
 
 export const RestoreOut = Type.Object({
   took_ms: Type.Number({ description: "how long the reset or restore took, ms" }),
@@ -47,7 +47,7 @@ export const reset: AdminOperation = {
   summary:
     "Everything back to the start-up state (what the seeds made), in one transaction: no token, no named snapshot; the clock back to the wall clock; journal and faults cleared",
   tag: "emulator",
-  schema: { response: { 200: RestoreOut, ...EMULATOR_PROBLEM_RESPONSES } },
+  schema: { querystring: NO_QUERY, response: { 200: RestoreOut, ...EMULATOR_PROBLEM_RESPONSES } },
   async handle(ctx) {
     return emulatorOf(ctx).reset();
   },
@@ -72,7 +72,7 @@ export const listSnapshots: AdminOperation = {
   url: "/emulator/snapshots",
   summary: "The saved snapshots, by name",
   tag: "emulator",
-  schema: { response: { 200: SnapshotList, ...EMULATOR_PROBLEM_RESPONSES } },
+  schema: { querystring: NO_QUERY, response: { 200: SnapshotList, ...EMULATOR_PROBLEM_RESPONSES } },
   async handle(ctx) {
     return { items: (await emulatorOf(ctx).listSnapshots()).map(view) };
   },

@@ -33,7 +33,7 @@ declare module "fastify" {
   }
   interface FastifyRequest {
     caller: Caller | null;
-    /** The text of a body that is not valid JSON (the journal keeps it). */
+    /** The body's text as received, JSON or not (the journal keeps it). */
     bodyText?: string;
   }
   interface FastifyContextConfig {
@@ -142,11 +142,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "string" }, (_req, body, done) => {
     const text = body as string;
+    // The body as received (the journal keeps it as sent, not as validation left it).
+    (_req as FastifyRequest).bodyText = text;
     if (text.trim() === "") return done(null, undefined);
     try {
       done(null, JSON.parse(text));
     } catch {
-      (_req as FastifyRequest).bodyText = text;
       done(malformedJson(), undefined);
     }
   });

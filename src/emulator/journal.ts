@@ -1,8 +1,11 @@
 /**
  * The request journal (`--emulator on`): the last requests to /open-apis, kept in this process (each
  * instance keeps its own), newest first, with their bodies as sent and answered. Nothing secret is
- * kept: app secrets and token values are replaced by a marker before an entry is stored, and no
- * header is kept at all (so nothing from Authorization).
+ * answered: app secrets and token values are replaced by a marker when entries are read, and no
+ * header is kept at all (so nothing from Authorization; the request's own bearer value, should a
+ * body or the URL echo it, is scrubbed when the entry is stored). Recording keeps references to the
+ * texts the request already has (the body as received, the payload as sent): the work of redacting
+ * and parsing is done when the journal is read, off the hot path.
  */
 
 import { REDACTED, redactTokens, redactUrl } from "../domain/secrets.js";
@@ -51,7 +54,7 @@ export interface JournalRecord {
   query: string;
   app_id?: string | undefined;
   operation?: string | undefined;
-  /** The parsed body (undefined when none), or its raw text when it was not JSON (`request_text`). */
+  /** The parsed body (undefined when none), used only when its text (`request_text`, as received) is not known. */
   request_body: unknown;
   request_text?: string | undefined;
   /** The response payload as sent (a string for every JSON answer). */
@@ -68,32 +71,33 @@ export interface JournalFilter {
   status?: number | undefined;
 }
 
-/** Stored form: the bodies as (redacted, bounded) JSON text, parsed back when read. */
-interface Stored extends Omit<JournalEntry, "request_body" | "response_body"> {
-  request_json: string;
-  response_json: string;
+/** Stored form: the bodies as texts (bounded), redacted and parsed when read. */
+interface Stored extends Omit<JournalEntry, "request_body" | "response_body" | "path" | "query"> {
+  path: string;
+  query: string;
+  /** The body as received (undefined: none); the payload as sent (undefined: none). */
+  request_text: string | undefined;
+  response_text: string | undefined;
 }
 
 /**
  * A JSON value with every secret key's value replaced by the marker, and every string scrubbed of
- * token-shaped text and of the request's own bearer value.
+ * token-shaped text.
  */
-function redactValue(v: unknown, bearer: string | undefined, depth = 0): unknown {
-  if (typeof v === "string") return redactText(v, bearer);
+function redactValue(v: unknown, depth = 0): unknown {
+  if (typeof v === "string") return redactText(v);
   if (depth > 64 || v === null || typeof v !== "object") return v;
-  if (Array.isArray(v)) return v.map((x) => redactValue(x, bearer, depth + 1));
+  if (Array.isArray(v)) return v.map((x) => redactValue(x, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-    out[k] = SECRET_KEYS.has(k) && x !== null && x !== undefined ? REDACTED : redactValue(x, bearer, depth + 1);
+    out[k] = SECRET_KEYS.has(k) && x !== null && x !== undefined ? REDACTED : redactValue(x, depth + 1);
   }
   return out;
 }
 
-/** Text with secret keys' values and anything token-shaped (or the request's own token) replaced. */
-function redactText(text: string, bearer: string | undefined): string {
-  let out = redactTokens(text.replace(SECRET_IN_TEXT, `$1"${REDACTED}"`));
-  if (bearer && bearer.length >= 8) out = out.split(bearer).join(REDACTED);
-  return out;
+/** Text with secret keys' values and anything token-shaped replaced. */
+function redactText(text: string): string {
+  return redactTokens(text.replace(SECRET_IN_TEXT, `$1"${REDACTED}"`));
 }
 
 /** The bearer value of an Authorization header (what must never be kept). */
@@ -102,26 +106,19 @@ function bearerOf(authorization: string | undefined): string | undefined {
   return m?.[1] ?? authorization?.trim();
 }
 
-/** A body as kept: its redacted JSON text, cut to BODY_MAX_CHARS (then a JSON string of the cut text). */
-function keep(value: unknown, bearer: string | undefined): { json: string; truncated: boolean } {
-  let json: string;
-  try {
-    json = JSON.stringify(value === undefined ? null : redactValue(value, bearer)) ?? "null";
-  } catch {
-    json = JSON.stringify("[not serializable]");
-  }
-  if (json.length <= BODY_MAX_CHARS) return { json, truncated: false };
-  return { json: JSON.stringify(json.slice(0, BODY_MAX_CHARS)), truncated: true };
+/** A text as kept: at most BODY_MAX_CHARS + 1 characters (one more says it was longer). */
+function bounded(text: string | undefined): string | undefined {
+  return text === undefined || text.length <= BODY_MAX_CHARS ? text : text.slice(0, BODY_MAX_CHARS + 1);
 }
 
-/** A response payload as sent: JSON text parsed back, anything else as text. */
-function payloadValue(payload: unknown): unknown {
-  if (typeof payload !== "string") return payload === undefined || payload === null ? null : String(payload);
-  if (payload === "") return null;
+/** A kept body as answered: its JSON value redacted, its text when not JSON, its cut text when too long. */
+function bodyOf(text: string | undefined): { value: unknown; truncated: boolean } {
+  if (text === undefined || text === "") return { value: null, truncated: false };
+  if (text.length > BODY_MAX_CHARS) return { value: redactText(text.slice(0, BODY_MAX_CHARS)), truncated: true };
   try {
-    return JSON.parse(payload);
+    return { value: redactValue(JSON.parse(text)), truncated: false };
   } catch {
-    return payload;
+    return { value: redactText(text), truncated: false };
   }
 }
 
@@ -136,25 +133,33 @@ export class Journal {
     this.ring = new Array<Stored | undefined>(Math.max(0, size));
   }
 
-  /** Keeps one request (the oldest goes when full). */
+  /** Keeps one request (the oldest goes when full): references to its texts, nothing computed. */
   record(r: JournalRecord): void {
     if (this.size === 0) return;
+    let request = bounded(r.request_text ?? (r.request_body === undefined ? undefined : JSON.stringify(r.request_body)));
+    let response = bounded(typeof r.response_payload === "string" ? r.response_payload : undefined);
+    let path = r.path;
+    let query = r.query;
+    // A bearer value echoed back (in a body or the URL) goes now: the token itself is never kept.
     const bearer = bearerOf(r.authorization);
-    const req = keep(r.request_text !== undefined ? r.request_text : r.request_body, bearer);
-    const res = keep(payloadValue(r.response_payload), bearer);
+    if (bearer && bearer.length >= 8) {
+      const scrub = (t: string | undefined) => (t?.includes(bearer) ? t.split(bearer).join(REDACTED) : t);
+      request = scrub(request);
+      response = scrub(response);
+      path = scrub(path) as string;
+      query = scrub(query) as string;
+    }
     const entry: Stored = {
       log_id: r.log_id,
       at_ms: r.at_ms,
       method: r.method,
-      path: redactText(redactUrl(r.path), bearer),
-      query: redactText(redactUrl(r.query), bearer),
+      path,
+      query,
       ...(r.app_id !== undefined ? { app_id: r.app_id } : {}),
       ...(r.operation !== undefined ? { operation: r.operation } : {}),
-      request_json: req.json,
-      ...(req.truncated ? { request_body_truncated: true as const } : {}),
+      request_text: request,
       status: r.status,
-      response_json: res.json,
-      ...(res.truncated ? { response_body_truncated: true as const } : {}),
+      response_text: response,
       duration_ms: Math.round(r.duration_ms * 1000) / 1000,
     };
     this.ring[this.next] = entry;
@@ -162,7 +167,7 @@ export class Journal {
     this.count = Math.min(this.count + 1, this.size);
   }
 
-  /** The entries matching `filter`, newest first, at most `limit`. */
+  /** The entries matching `filter`, newest first, at most `limit`: redacted and parsed now. */
   list(filter: JournalFilter = {}, limit = Number.POSITIVE_INFINITY): JournalEntry[] {
     const out: JournalEntry[] = [];
     for (let i = 1; i <= this.count && out.length < limit; i++) {
@@ -170,21 +175,22 @@ export class Journal {
       if (filter.operation !== undefined && s.operation !== filter.operation) continue;
       if (filter.app_id !== undefined && s.app_id !== filter.app_id) continue;
       if (filter.status !== undefined && s.status !== filter.status) continue;
-      const { request_json, response_json, ...rest } = s;
+      const req = bodyOf(s.request_text);
+      const res = bodyOf(s.response_text);
       out.push({
-        log_id: rest.log_id,
-        at_ms: rest.at_ms,
-        method: rest.method,
-        path: rest.path,
-        query: rest.query,
-        ...(rest.app_id !== undefined ? { app_id: rest.app_id } : {}),
-        ...(rest.operation !== undefined ? { operation: rest.operation } : {}),
-        request_body: JSON.parse(request_json),
-        ...(rest.request_body_truncated ? { request_body_truncated: true as const } : {}),
-        status: rest.status,
-        response_body: JSON.parse(response_json),
-        ...(rest.response_body_truncated ? { response_body_truncated: true as const } : {}),
-        duration_ms: rest.duration_ms,
+        log_id: s.log_id,
+        at_ms: s.at_ms,
+        method: s.method,
+        path: redactText(redactUrl(s.path)),
+        query: redactText(redactUrl(s.query)),
+        ...(s.app_id !== undefined ? { app_id: s.app_id } : {}),
+        ...(s.operation !== undefined ? { operation: s.operation } : {}),
+        request_body: req.value,
+        ...(req.truncated ? { request_body_truncated: true as const } : {}),
+        status: s.status,
+        response_body: res.value,
+        ...(res.truncated ? { response_body_truncated: true as const } : {}),
+        duration_ms: s.duration_ms,
       });
     }
     return out;

@@ -780,6 +780,56 @@ describe("the emulator's commands against a running server", () => {
     assert.ok(after.now_ms >= at + 7_200_000);
   });
 
+  test("snapshot, reset, faults and journal: tables for people, the admin API's answers with --json", async () => {
+    const saved = await cli(withDb("snapshot", "save", "before"));
+    assert.equal(saved.code, 0, saved.stderr);
+    assert.equal(saved.stdout, "saved snapshot before\n");
+    const listed = await cli(withDb("snapshot", "list"));
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, /^NAME +CREATED\nbefore +\d{4}-\d\d-\d\dT[\d:]+Z\n$/);
+    const restored = await cli(withDb("snapshot", "restore", "before", "--json"));
+    assert.equal(restored.code, 0, restored.stderr);
+    assert.equal(typeof (JSON.parse(restored.stdout) as { took_ms: number }).took_ms, "number");
+    const unknown = await cli(withDb("snapshot", "restore", "nope"));
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /^larkstatus: .*nope/);
+    const added = await cli(withDb("faults", "add", "operation=system_status.list,error_code=99991400,times=1", "--json"));
+    assert.equal(added.code, 0, added.stderr);
+    const rule = JSON.parse(added.stdout) as { id: string; operation: string; error_code: number; times: number };
+    assert.deepEqual([rule.operation, rule.error_code, rule.times], ["system_status.list", 99991400, 1]);
+    const rules = await cli(withDb("faults", "list"));
+    assert.equal(rules.code, 0, rules.stderr);
+    assert.match(rules.stdout, new RegExp(`^ID +OPERATION.*\n${rule.id} +system_status\\.list +`));
+    const bad = await cli(withDb("faults", "add", "operation=system_status.lst,latency_ms=5"));
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /operation/);
+    // A vendor call the rule answers, then the journal shows it, with its code.
+    const tok = await fetch(`${server.url}/open-apis/auth/v3/tenant_access_token/internal`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(APP),
+    });
+    const { tenant_access_token } = (await tok.json()) as { tenant_access_token: string };
+    const listRes = await fetch(`${server.url}/open-apis/personal_settings/v1/system_statuses?page_size=5`, {
+      headers: { authorization: `Bearer ${tenant_access_token}` },
+    });
+    assert.equal(listRes.status, 429);
+    const journal = await cli(withDb("journal", "--op", "system_status.list"));
+    assert.equal(journal.code, 0, journal.stderr);
+    assert.match(
+      journal.stdout,
+      /^AT +STATUS +CODE +APP +REQUEST +MS +LOG_ID\n\S+ +429 +99991400 +cli_a1b2c3d4e5f60718 +GET \/open-apis\/personal_settings\/v1\/system_statuses\?page_size=5 /,
+    );
+    assert.ok(!journal.stdout.includes(tenant_access_token), "no token in the journal");
+    const cleared = await cli(withDb("faults", "clear"));
+    assert.equal(cleared.code, 0, cleared.stderr);
+    const reset = await cli(withDb("reset"));
+    assert.equal(reset.code, 0, reset.stderr);
+    assert.match(reset.stdout, /^reset to the start-up state in [\d.]+ ms\n$/);
+    const none = await cli(withDb("snapshot", "list", "--json"));
+    assert.deepEqual(JSON.parse(none.stdout), { items: [] }, "a reset deletes the snapshots");
+  });
+
   test("usage mistakes are refused before anything is sent", async () => {
     const sideways = await cli(withDb("clock", "sideways"));
     assert.equal(sideways.code, 1);

@@ -20,7 +20,7 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { parseArgs } from "node:util";
 import { killAllChildrenNow, ROOT, RssSampler, readRss, serveArgs, spawnChild, stopAllChildren } from "./procs.js";
-import { dropAllDbs, freshDb } from "./seed.js";
+import { benchDrivers, cleanUpOnExit, freshDb } from "./seed.js";
 
 const ADMIN_TOKEN = "lsa_bench-import-admin-token-00000000000000000";
 const TENANT = "1111222233334444";
@@ -46,19 +46,8 @@ if (values.help) {
 const N = Number(values.users);
 if (!Number.isSafeInteger(N) || N < 1) throw new Error(`--users must be a positive integer, got ${values.users}`);
 const pgUrl = values.db ?? process.env.BENCH_PG_URL;
-const drivers = values.driver
-  ? [values.driver as "sqlite" | "postgres"]
-  : pgUrl
-    ? (["sqlite", "postgres"] as const)
-    : (["sqlite"] as const);
-
-process.on("exit", killAllChildrenNow);
-for (const sig of ["SIGINT", "SIGTERM"] as const) {
-  process.on(sig, () => {
-    killAllChildrenNow();
-    void dropAllDbs().finally(() => process.exit(130));
-  });
-}
+const drivers = benchDrivers(values.driver, pgUrl);
+cleanUpOnExit(killAllChildrenNow);
 
 const agent = new Agent({ keepAlive: true, maxSockets: 4 });
 

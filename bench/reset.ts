@@ -19,7 +19,7 @@ import { parse } from "yaml";
 import { snapshotOf } from "../src/domain/model.js";
 import { openStore } from "../src/server.js";
 import { killAllChildrenNow, ROOT, serveArgs, spawnChild } from "./procs.js";
-import { APP_ID, dropAllDbs, freshDb, seed, TENANT_KEY, userId } from "./seed.js";
+import { APP_ID, benchDrivers, cleanUpOnExit, dropAllDbs, freshDb, seed, TENANT_KEY, userId } from "./seed.js";
 
 const ADMIN_TOKEN = "lsa_bench-reset-admin-token-000000000000000000";
 const DEMO_SEED = join(ROOT, "examples", "seed.yaml");
@@ -46,19 +46,8 @@ const USERS = Number(values.users);
 const OPEN = Math.min(Number(values.open), USERS);
 const WARMUP = 3;
 const pgUrl = values.db ?? process.env.BENCH_PG_URL;
-const drivers = values.driver
-  ? [values.driver as "sqlite" | "postgres"]
-  : pgUrl
-    ? (["sqlite", "postgres"] as const)
-    : (["sqlite"] as const);
-
-process.on("exit", killAllChildrenNow);
-for (const sig of ["SIGINT", "SIGTERM"] as const) {
-  process.on(sig, () => {
-    killAllChildrenNow();
-    void dropAllDbs().finally(() => process.exit(130));
-  });
-}
+const drivers = benchDrivers(values.driver, pgUrl);
+cleanUpOnExit(killAllChildrenNow);
 
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 

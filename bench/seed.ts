@@ -186,3 +186,20 @@ export async function seed(url: string, n: number): Promise<Seeded> {
     await store.close();
   }
 }
+
+/** The drivers a run measures: the one `--driver` names, else SQLite, and PostgreSQL too when it has a URL. */
+export function benchDrivers(driver: string | undefined, pgUrl: string | undefined): ReadonlyArray<"sqlite" | "postgres"> {
+  if (driver) return [driver as "sqlite" | "postgres"];
+  return pgUrl ? ["sqlite", "postgres"] : ["sqlite"];
+}
+
+/** On exit or a signal: the children killed, and (on a signal) the databases the run made dropped. */
+export function cleanUpOnExit(killChildren: () => void): void {
+  process.on("exit", killChildren);
+  for (const sig of ["SIGINT", "SIGTERM"] as const) {
+    process.on(sig, () => {
+      killChildren();
+      void dropAllDbs().finally(() => process.exit(130));
+    });
+  }
+}

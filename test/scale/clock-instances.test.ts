@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { ROOT, type ServerProcess, startServerProcess } from "../conformance/server-process.js";
 import { dropTestSchemas, freshPgUrl, TEST_PG_URL } from "../pg.js";
+import { callAt } from "./http.js";
 
 const SEED = join(ROOT, "test", "scale", "seed.yaml");
 const TENANT = "5ca1e00000000001";
@@ -17,11 +18,6 @@ const ADMIN_TOKEN = "lsa_clock-instances-test-token-0000000000";
 const BASE = "/open-apis/personal_settings/v1/system_statuses";
 const INSTANCES = [0, 1, 2] as const;
 const H = 3_600_000;
-
-interface Answer {
-  status: number;
-  body: Record<string, unknown>;
-}
 
 interface ClockView {
   now_ms: number;
@@ -35,18 +31,8 @@ describe(
   () => {
     let servers: ServerProcess[] = [];
 
-    async function call(i: number, method: string, path: string, opts: { body?: unknown; auth?: string } = {}): Promise<Answer> {
-      const res = await fetch(`${servers[i]?.url}${path}`, {
-        method,
-        headers: {
-          ...(opts.auth ? { authorization: opts.auth } : {}),
-          ...(opts.body !== undefined ? { "content-type": "application/json" } : {}),
-        },
-        ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
-      });
-      const text = await res.text();
-      return { status: res.status, body: text === "" ? {} : (JSON.parse(text) as Record<string, unknown>) };
-    }
+    const call = (i: number, method: string, path: string, opts: { body?: unknown; auth?: string } = {}) =>
+      callAt(servers[i]?.url as string, method, path, opts);
     const adminCall = (i: number, method: string, path: string, body?: unknown) =>
       call(i, method, `/admin/v1${path}`, { auth: `Bearer ${ADMIN_TOKEN}`, ...(body !== undefined ? { body } : {}) });
     const clockOf = async (i: number): Promise<ClockView> => {

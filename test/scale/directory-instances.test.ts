@@ -12,6 +12,7 @@ import { tokenHash } from "../../src/domain/secrets.js";
 import { PgStore } from "../../src/storage/postgres/pg-store.js";
 import { ROOT, type ServerProcess, startServerProcess } from "../conformance/server-process.js";
 import { dropTestSchemas, freshPgUrl, TEST_PG_URL } from "../pg.js";
+import { type Answer, callAt } from "./http.js";
 
 const SEED = join(ROOT, "test", "scale", "seed.yaml");
 const TENANT = "5ca1e00000000001";
@@ -23,11 +24,6 @@ const TENANT_TOKEN_URL = "/open-apis/auth/v3/tenant_access_token/internal";
 const APP_TOKEN_URL = "/open-apis/auth/v3/app_access_token/internal";
 const INSTANCES = [0, 1, 2] as const;
 
-interface Answer {
-  status: number;
-  body: Record<string, unknown>;
-}
-
 describe(
   "the directory across three instances on one PostgreSQL",
   { skip: TEST_PG_URL ? false : "TEST_PG_URL is not set" },
@@ -38,18 +34,8 @@ describe(
     let status = "";
     const url = (i: number) => servers[i]?.url as string;
 
-    async function call(i: number, method: string, path: string, opts: { body?: unknown; auth?: string } = {}): Promise<Answer> {
-      const res = await fetch(`${url(i)}${path}`, {
-        method,
-        headers: {
-          ...(opts.auth ? { authorization: opts.auth } : {}),
-          ...(opts.body !== undefined ? { "content-type": "application/json" } : {}),
-        },
-        ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
-      });
-      const text = await res.text();
-      return { status: res.status, body: text === "" ? {} : (JSON.parse(text) as Record<string, unknown>) };
-    }
+    const call = (i: number, method: string, path: string, opts: { body?: unknown; auth?: string } = {}) =>
+      callAt(url(i), method, path, opts);
     const adminCall = (i: number, method: string, path: string, body?: unknown) =>
       call(i, method, `/admin/v1${path}`, { auth: `Bearer ${ADMIN_TOKEN}`, ...(body !== undefined ? { body } : {}) });
     /** The admin call's answer on every instance, asked at once. */

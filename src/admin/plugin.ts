@@ -8,6 +8,7 @@ import type { ErrorObject } from "ajv";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { drainUnreadBody } from "../http/connections.js";
 import { StorageError } from "../storage/errors.js";
+import { emulatorOf } from "./emulator/gate.js";
 import { ADMIN_PREFIX, type AdminContext, type AdminOperation } from "./operation.js";
 import { AdminProblem, invalidInput, PROBLEM_CONTENT_TYPE, problemBody } from "./problems.js";
 import { ADMIN_OPERATIONS } from "./routes.js";
@@ -114,6 +115,14 @@ function registerOperations(scope: FastifyInstance, ctx: AdminContext, hidden: b
                   errors: [{ field: "body", message: `must be ${stream.contentType}` }],
                 });
               }
+            },
+          }
+        : {}),
+      // An emulator control answers 403 while the controls are off, before its input is validated.
+      ...(op.tag === "emulator" && !stream
+        ? {
+            preValidation: async () => {
+              emulatorOf(ctx);
             },
           }
         : {}),

@@ -119,6 +119,13 @@ describe("emulator: the clock", () => {
         const p = assertProblem(await admin(t, method, "/emulator/clock", body), { status: 403, kind: "forbidden" });
         assert.match(p.detail as string, /--emulator on/);
       }
+      // Off, the controls' input is not even looked at: a bad body or query is 403 too.
+      assertProblem(await admin(t, "POST", "/emulator/clock", { advance: "soon" }), { status: 403, kind: "forbidden" });
+      assertProblem(await admin(t, "POST", "/emulator/snapshots", { name: "a b" }), { status: 403, kind: "forbidden" });
+      assertProblem(await admin(t, "GET", "/emulator/journal?operation=nope"), { status: 403, kind: "forbidden" });
+      assertProblem(await admin(t, "POST", "/emulator/faults", { operation: 7 }), { status: 403, kind: "forbidden" });
+      // ...and without the admin token it is 401, as every admin call.
+      assertProblem(await admin(t, "POST", "/emulator/clock", { advance: "1h" }, null), P.unauthorized);
     });
   });
 });

@@ -200,19 +200,19 @@ describe("loadConfig", () => {
     [["--help=yes"], "option --help takes no value"],
     [
       ["serv"],
-      'unknown command "serv" (did you mean "serve"?); the commands are serve, migrate, help, version, tenants, apps, users, user-status, sync, import-users, audit, rotate-secret',
+      'unknown command "serv" (did you mean "serve"?); the commands are serve, migrate, help, version, tenants, apps, users, user-status, sync, import-users, audit, rotate-secret, reset, snapshot, clock, journal, faults',
     ],
     [
       ["launch"],
-      'unknown command "launch"; the commands are serve, migrate, help, version, tenants, apps, users, user-status, sync, import-users, audit, rotate-secret',
+      'unknown command "launch"; the commands are serve, migrate, help, version, tenants, apps, users, user-status, sync, import-users, audit, rotate-secret, reset, snapshot, clock, journal, faults',
     ],
     [
       ["user-staus", "t", "u"],
-      'unknown command "user-staus" (did you mean "user-status"?); the commands are serve, migrate, help, version, tenants, apps, users, user-status, sync, import-users, audit, rotate-secret',
+      'unknown command "user-staus" (did you mean "user-status"?); the commands are serve, migrate, help, version, tenants, apps, users, user-status, sync, import-users, audit, rotate-secret, reset, snapshot, clock, journal, faults',
     ],
     [
       ["tenant"],
-      'unknown command "tenant" (did you mean "tenants"?); the commands are serve, migrate, help, version, tenants, apps, users, user-status, sync, import-users, audit, rotate-secret',
+      'unknown command "tenant" (did you mean "tenants"?); the commands are serve, migrate, help, version, tenants, apps, users, user-status, sync, import-users, audit, rotate-secret, reset, snapshot, clock, journal, faults',
     ],
   ];
   for (const [argv, message] of mistakes) {

@@ -91,12 +91,14 @@ export class EmulatorClock implements Clock {
   }
 
   view(): ClockView {
-    const now = this.now();
+    // One reading of the wall clock: now and the offset from it must agree to the millisecond.
+    const wall = this.wall.now();
+    const now = timeOf(this.state, wall);
     return {
       now_ms: now,
       now_at: new Date(now).toISOString(),
       frozen: this.state.frozen_at_ms !== null,
-      offset_ms: now - this.wall.now(),
+      offset_ms: now - wall,
     };
   }
 

@@ -11,6 +11,9 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Static } from "@sinclair/typebox";
 import type { ClockOut } from "./admin/emulator/clock.js";
+import type { FaultBody, FaultOut } from "./admin/emulator/faults.js";
+import type { JournalEntryOut } from "./admin/emulator/journal.js";
+import type { SnapshotOut } from "./admin/emulator/snapshots.js";
 import type { UserStatusViewOut } from "./admin/schemas.js";
 import type { Config } from "./config.js";
 import { systemClock } from "./domain/clock.js";
@@ -27,39 +30,14 @@ export type ClockView = Static<typeof ClockOut>;
 /** `GET /admin/v1/tenants/{tenant_key}/users/{user_id}/status`: what the user's profile shows (`shown`). */
 export type UserStatusView = Static<typeof UserStatusViewOut>;
 
-/** A fault rule: for the calls of `operation`, add latency, answer a catalog error, or fail some users. */
-export interface FaultRule {
-  /** The vendor operation's name, e.g. `system_status.batch_open`. */
-  operation: string;
-  /** How often the rule applies, 0-1 (default: always). */
-  probability?: number;
-  latency_ms?: number;
-  /** A vendor error code, answered with its real HTTP status and envelope. */
-  error_code?: number;
-  /** Each user of a batch fails with this probability (nothing changes for them). */
-  user_fail_probability?: number;
-  /** How many matching calls the rule applies to, then it is spent. */
-  times?: number;
-  /** The same seed makes the same choices. */
-  seed?: number;
-}
+/** A fault rule as `faults.add()` takes it (the admin API's body schema). */
+export type FaultRule = Static<typeof FaultBody>;
 
 /** A fault rule as the server keeps it. */
-export type Fault = FaultRule & { id: string; [field: string]: unknown };
+export type Fault = Static<typeof FaultOut>;
 
 /** One request to `/open-apis` the journal kept (token and secret values redacted). */
-export interface JournalEntry {
-  log_id: string;
-  at_ms: number;
-  method: string;
-  path: string;
-  query: unknown;
-  app_id?: string;
-  request_body: unknown;
-  status: number;
-  response_body: unknown;
-  duration_ms: number;
-}
+export type JournalEntry = Static<typeof JournalEntryOut>;
 
 /** What `journal()` keeps: every filter given must match. */
 export interface JournalFilter {
@@ -71,7 +49,7 @@ export interface JournalFilter {
 }
 
 /** A named snapshot of the whole state. */
-export type Snapshot = { name: string; [field: string]: unknown };
+export type Snapshot = Static<typeof SnapshotOut>;
 
 /** A failed admin call: the problem the server answered (RFC 9457), or the transport's failure. */
 export class LarkstatusAdminError extends Error {

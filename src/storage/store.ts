@@ -102,6 +102,13 @@ export type CreateAppResult = "created" | "app_taken" | "no_tenant";
 /** How `putUser` wrote a user. */
 export type PutUserResult = "created" | "updated" | "no_tenant";
 
+/**
+ * State tables whose rows are inserted and deleted but never updated (the audit log): both drivers'
+ * snapshots compare them by key alone. Every other table is compared row for row (EXCEPT), since
+ * its rows change in place.
+ */
+export const APPEND_ONLY_TABLES: ReadonlySet<string> = new Set(["audit"]);
+
 /** A saved snapshot of the whole state (the emulator's snapshots, src/emulator/emulator.ts). */
 export interface SnapshotInfo {
   name: string;

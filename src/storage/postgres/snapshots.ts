@@ -17,7 +17,7 @@
  */
 import type pg from "pg";
 import { StorageError } from "../errors.js";
-import type { SnapshotInfo } from "../store.js";
+import { APPEND_ONLY_TABLES, type SnapshotInfo } from "../store.js";
 
 /** Every table of the state, parents first (apps, users and statuses refer to tenants). Not `meta`. */
 export const PG_STATE_TABLES = [
@@ -117,6 +117,20 @@ export async function snapshotSql(c: pg.ClientBase): Promise<SnapshotSql> {
     const s = q(`snap_${table}`);
     const override = identity ? "OVERRIDING SYSTEM VALUE " : "";
     const fromSnap = `SELECT ${list} FROM ${s} WHERE snapshot_name = $1`;
+    const same = (a: string, b: string) => pk.map((col) => `${a}.${q(col)} = ${b}.${q(col)}`).join(" AND ");
+    if (APPEND_ONLY_TABLES.has(table)) {
+      // Rows only ever inserted and deleted, never updated (as on SQLite): compared by key alone.
+      return {
+        saveDrop: `DELETE FROM ${s} x WHERE snapshot_name = $1 AND NOT EXISTS (SELECT 1 FROM ${t} y WHERE ${same("x", "y")})`,
+        saveAdd: `INSERT INTO ${s} (snapshot_name, ${list}) SELECT $1, ${list} FROM ${t} y WHERE NOT EXISTS (SELECT 1 FROM ${s} x WHERE x.snapshot_name = $1 AND ${same("x", "y")})`,
+        count: `SELECT count(*) AS n FROM ${t}`,
+        dropOne: `DELETE FROM ${s} WHERE snapshot_name = $1`,
+        dropOthers: `DELETE FROM ${s} WHERE snapshot_name <> $1`,
+        clear: `DELETE FROM ${t} y WHERE NOT EXISTS (SELECT 1 FROM ${s} x WHERE x.snapshot_name = $1 AND ${same("x", "y")})`,
+        update: undefined,
+        load: `INSERT INTO ${t} (${list}) ${override}SELECT ${list} FROM ${s} x WHERE snapshot_name = $1 AND NOT EXISTS (SELECT 1 FROM ${t} y WHERE ${same("x", "y")})`,
+      };
+    }
     return {
       // Saving over a snapshot of the same name writes only what differs, as a restore does: the
       // baseline saved again at every start costs a read of the state when nothing changed.

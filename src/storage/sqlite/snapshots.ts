@@ -13,7 +13,7 @@
  */
 import type Database from "better-sqlite3";
 import { StorageError } from "../errors.js";
-import type { SnapshotInfo } from "../store.js";
+import { APPEND_ONLY_TABLES, type SnapshotInfo } from "../store.js";
 
 /**
  * Every table of the state, parents first (the foreign keys of apps, users and statuses point at
@@ -89,6 +89,23 @@ export class SqliteSnapshots {
       const list = cols.map(q).join(", ");
       const t = q(table);
       const s = q(`snap_${table}`);
+      if (APPEND_ONLY_TABLES.has(table)) {
+        // Rows that are only ever inserted and deleted, never updated: the key alone tells whether
+        // a row is in the snapshot, so neither side's (large) rows are read to compare them.
+        return {
+          saveDrop: db.prepare(`DELETE FROM ${s} WHERE snapshot_name = @name AND (${key}) NOT IN (SELECT ${key} FROM ${t})`),
+          saveAdd: db.prepare(
+            `INSERT INTO ${s} (snapshot_name, ${list}) SELECT @name, ${list} FROM ${t} WHERE (${key}) NOT IN (SELECT ${key} FROM ${s} WHERE snapshot_name = @name)`,
+          ),
+          count: db.prepare(`SELECT count(*) FROM ${t}`).pluck(),
+          dropOne: db.prepare(`DELETE FROM ${s} WHERE snapshot_name = ?`),
+          dropOthers: db.prepare(`DELETE FROM ${s} WHERE snapshot_name <> ?`),
+          clear: db.prepare(`DELETE FROM ${t} WHERE (${key}) NOT IN (SELECT ${key} FROM ${s} WHERE snapshot_name = ?)`),
+          load: db.prepare(
+            `INSERT INTO ${t} (${list}) SELECT ${list} FROM ${s} WHERE snapshot_name = ? AND (${key}) NOT IN (SELECT ${key} FROM ${t})`,
+          ),
+        };
+      }
       return {
         // Saving over a snapshot of the same name writes only what differs, as a restore does: the
         // baseline saved again at every start costs a read of the state when nothing changed.

@@ -184,6 +184,27 @@ export function readRss(pid: number): { rss: number; hwm: number } | undefined {
   return { rss: kb("VmRSS"), hwm: kb("VmHWM") };
 }
 
+/**
+ * CPU time a process has used so far (user + system, every thread: the checkpoint worker too), in
+ * ms; undefined once it is gone. On a shared machine, CPU per request is steadier than requests per
+ * second: another process's load stretches the wall clock far more than it inflates this.
+ */
+export function readCpuMs(pid: number): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return undefined;
+  }
+  // Fields after the command name (which may hold spaces, so split after its closing paren):
+  // state is field 3, utime 14 and stime 15, in clock ticks.
+  const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS_PER_S;
+}
+
+/** USER_HZ: the unit of /proc/PID/stat's times (100 on every Linux this runs on). */
+const CLOCK_TICKS_PER_S = 100;
+
 /** Samples a child's RSS every `everyMs`; `peak()` is the largest VmHWM seen (the kernel's own peak). */
 export class RssSampler {
   private timer: NodeJS.Timeout;

@@ -6,7 +6,7 @@
  * same closed-loop batch load as `npm run bench` (32 connections, batches of 50 open/close), in
  * alternation: round after round, every build in turn (in a rotated order each round), so the noise
  * of a shared machine falls on all of them alike. Prints each build's req/s and server CPU time per
- * request (user + system, from /proc: steadier than req/s when other work shares the machine) per
+ * request (user + system, from /proc: a second view, less stretched by other work on the machine) per
  * round, the medians, and each median as a ratio of the first build's. `DIR@ARGS` runs DIR's build
  * with extra server arguments, so one build can be compared with itself under other flags. Writes
  * nothing.

@@ -186,8 +186,8 @@ export function readRss(pid: number): { rss: number; hwm: number } | undefined {
 
 /**
  * CPU time a process has used so far (user + system, every thread: the checkpoint worker too), in
- * ms; undefined once it is gone. On a shared machine, CPU per request is steadier than requests per
- * second: another process's load stretches the wall clock far more than it inflates this.
+ * ms; undefined once it is gone. A second view of a request's cost beside requests per second:
+ * another process's load on a shared machine stretches the wall clock more than it inflates this.
  */
 export function readCpuMs(pid: number): number | undefined {
   let text: string;

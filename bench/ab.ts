@@ -6,7 +6,8 @@
  * same closed-loop batch load as `npm run bench` (32 connections, batches of 50 open/close), in
  * alternation: round after round, every build in turn (in a rotated order each round), so the noise
  * of a shared machine falls on all of them alike. Prints each build's req/s and server CPU time per
- * request (user + system, from /proc: a second view, less stretched by other work on the machine) per
+ * request (user + system, from /proc: a second view, less stretched by other work on the machine) and
+ * the bytes it wrote per request (write(2) calls: WAL, checkpoints, responses; not moved by load) per
  * round, the medians, and each median as a ratio of the first build's. `DIR@ARGS` runs DIR's build
  * with extra server arguments, so one build can be compared with itself under other flags. Writes
  * nothing.
@@ -20,7 +21,7 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { batchLoad, getToken, makePlan, type Target } from "./load.js";
-import { readCpuMs, serveArgs, spawnChild, stopAllChildren } from "./procs.js";
+import { readCpuMs, readWrites, serveArgs, spawnChild, stopAllChildren } from "./procs.js";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -86,16 +87,20 @@ try {
   for (const b of builds) await batchLoad(b.target, plan, 2); // warm-up: every user gets its rows
   const rps = new Map<string, number[]>(builds.map((b) => [b.dir, []]));
   const cpu = new Map<string, number[]>(builds.map((b) => [b.dir, []]));
+  const written = new Map<string, number[]>(builds.map((b) => [b.dir, []]));
   for (let r = 1; r <= rounds; r++) {
     // Each round in another order (a rotation), so no build is always the one measured first.
     for (let k = 0; k < builds.length; k++) {
       const b = builds[(k + r - 1) % builds.length] as (typeof builds)[number];
       const cpuBefore = readCpuMs(b.pid);
+      const wBefore = readWrites(b.pid);
       const res = await batchLoad(b.target, plan, durationS);
       const cpuAfter = readCpuMs(b.pid);
+      const wAfter = readWrites(b.pid);
       if (res.errors > 0) throw new Error(`${b.dir}: ${res.errors} errors in round ${r}`);
       rps.get(b.dir)?.push(res.rps);
       if (cpuBefore !== undefined && cpuAfter !== undefined) cpu.get(b.dir)?.push(((cpuAfter - cpuBefore) * 1000) / res.requests);
+      if (wBefore && wAfter) written.get(b.dir)?.push((wAfter.bytes - wBefore.bytes) / 1024 / res.requests);
     }
     process.stderr.write(
       `[ab] round ${r}/${rounds}: ${builds.map((b) => `${Math.round(rps.get(b.dir)?.at(-1) ?? 0)} req/s ${Math.round(cpu.get(b.dir)?.at(-1) ?? 0)} µs CPU`).join(" / ")}\n`,
@@ -108,9 +113,11 @@ try {
   for (const b of builds) {
     const v = rps.get(b.dir) as number[];
     const c = cpu.get(b.dir) as number[];
+    const w = written.get(b.dir) as number[];
     process.stdout.write(
       `${b.dir}: ${v.map((x) => Math.round(x)).join(" ")} req/s; median ${Math.round(median(v))} (${(median(v) / first).toFixed(3)} of the first)\n` +
-        `  server CPU per request: ${c.map((x) => Math.round(x)).join(" ")} µs; median ${Math.round(median(c))} (${(median(c) / firstCpu).toFixed(3)} of the first)\n`,
+        `  server CPU per request: ${c.map((x) => Math.round(x)).join(" ")} µs; median ${Math.round(median(c))} (${(median(c) / firstCpu).toFixed(3)} of the first)\n` +
+        `  bytes written per request (WAL, checkpoints, responses): median ${median(w).toFixed(1)} KiB\n`,
     );
   }
 } finally {

@@ -202,6 +202,21 @@ export function readCpuMs(pid: number): number | undefined {
   return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS_PER_S;
 }
 
+/**
+ * Bytes a process has handed to write(2) and friends so far (`wchar` of /proc/PID/io: the WAL, the
+ * checkpoints, the sockets), and the number of those calls; undefined once it is gone.
+ */
+export function readWrites(pid: number): { bytes: number; calls: number } | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/io`, "utf8");
+  } catch {
+    return undefined;
+  }
+  const field = (name: string) => Number(new RegExp(`^${name}: (\\d+)`, "m").exec(text)?.[1] ?? Number.NaN);
+  return { bytes: field("wchar"), calls: field("syscw") };
+}
+
 /** USER_HZ: the unit of /proc/PID/stat's times (100 on every Linux this runs on). */
 const CLOCK_TICKS_PER_S = 100;
 

@@ -7,7 +7,7 @@
  * alternation: round after round, every build in turn (in a rotated order each round), so the noise
  * of a shared machine falls on all of them alike. Prints each build's req/s and server CPU time per
  * request (user + system, from /proc: a second view, less stretched by other work on the machine) and
- * the bytes it wrote per request (write(2) calls: WAL, checkpoints, responses; not moved by load) per
+ * the bytes it wrote per request (write(2) calls: WAL, checkpoints, responses; barely moved by load) per
  * round, the medians, and each median as a ratio of the first build's. `DIR@ARGS` runs DIR's build
  * with extra server arguments, so one build can be compared with itself under other flags. Writes
  * nothing.

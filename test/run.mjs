@@ -5,10 +5,15 @@
  * REQUIRE_SCALE_TESTS=1 (CI) a missing TEST_PG_URL or TEST_REDIS_URL is a failure, not a skip.
  * TEST_API_ON_PG=0 leaves out that second pass (the PostgreSQL storage contract and the
  * multi-instance tests still run in the first): CI's other Node lines use it.
+ *
+ * The process tests start the built server (dist/main.js, a second faster than src/main.ts through
+ * tsx, and they start hundreds): dist/ is rebuilt here first whenever anything under src/ is newer
+ * than it (test/testing/built.ts), so `npm test` after an edit tests the edit.
  */
 import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
+import { tsImport } from "tsx/esm/api";
 
 const root = join(import.meta.dirname, "..");
 
@@ -46,6 +51,10 @@ if (process.env.REQUIRE_SCALE_TESTS === "1") {
     }
   }
 }
+
+// Once, before any file starts.
+const { ensureBuilt } = await tsImport("./testing/built.ts", import.meta.url);
+ensureBuilt();
 
 let ok = run("all suites, SQLite", all, { LARKSTATUS_TEST_DRIVER: "sqlite" });
 if (process.env.TEST_PG_URL && process.env.TEST_API_ON_PG === "0") {

@@ -15,9 +15,8 @@ import { after, before, describe, test } from "node:test";
 import { parseTime } from "../../src/cli/audit.js";
 import { problemMessage } from "../../src/cli/client.js";
 import { progressBar, table } from "../../src/cli/output.js";
-import { ROOT } from "./server-process.js";
+import { LARKSTATUS, ROOT } from "./server-process.js";
 
-const MAIN = join(ROOT, "src", "main.ts");
 const TOKEN = "lsa_stub-admin-token-000000000000";
 const T = "a1b2c3d4e5f60718";
 
@@ -83,7 +82,7 @@ function cli(
 ): Promise<Run> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("LARKSTATUS_")));
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args, "--url", url], {
+    const child = spawn(process.execPath, [...LARKSTATUS, ...args, "--url", url], {
       cwd: ROOT,
       env: { ...env, LARKSTATUS_ADMIN_TOKEN: TOKEN },
       stdio: ["ignore", "pipe", "pipe"],

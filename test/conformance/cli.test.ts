@@ -11,9 +11,8 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { ROOT, type ServerProcess, startServerProcess, tempDb } from "./server-process.js";
+import { LARKSTATUS, ROOT, type ServerProcess, startServerProcess, tempDb } from "./server-process.js";
 
-const MAIN = join(ROOT, "src", "main.ts");
 const SEED = join(ROOT, "test", "fixtures", "seed.yaml");
 const ACME = "a1b2c3d4e5f60718";
 const TRIP = "7101214603622940001";
@@ -60,12 +59,12 @@ function cliEnv(env: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 /**
- * Runs `larkstatus ...args` (the current source, through tsx) and waits for it to exit; `stdin`
+ * Runs `larkstatus ...args` (the current source, built: see server-process.ts) and waits for it to exit; `stdin`
  * is piped in when given.
  */
 function cli(args: string[], env: Record<string, string> = {}, stdin?: string): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], {
+    const child = spawn(process.execPath, [...LARKSTATUS, ...args], {
       cwd: ROOT,
       env: cliEnv(env),
       stdio: ["pipe", "pipe", "pipe"],
@@ -328,7 +327,7 @@ describe("the CLI against a running server", () => {
   });
 
   test("audit --follow --json: the latest entries, then each change as it is acknowledged, until interrupted (exit 0)", async () => {
-    const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...withDb("audit", "--follow", "--json", "--limit", "1")], {
+    const child = spawn(process.execPath, [...LARKSTATUS, ...withDb("audit", "--follow", "--json", "--limit", "1")], {
       cwd: ROOT,
       env: cliEnv({}),
       stdio: ["ignore", "pipe", "pipe"],
@@ -547,7 +546,7 @@ describe("the CLI against a running server", () => {
       },
       async () => {
         const file = ndjsonFile(importLines(20_000));
-        const command = [process.execPath, "--import", "tsx", MAIN, "import-users", FRESH, file, "--db", db].map(sh).join(" ");
+        const command = [process.execPath, ...LARKSTATUS, "import-users", FRESH, file, "--db", db].map(sh).join(" ");
         const r = await onTerminal(command, {});
         assert.equal(r.code, 0, r.stdout);
         const draws = r.stdout.split("\r").filter((x) => x.startsWith("importing "));

@@ -1,14 +1,22 @@
 /**
- * Starts the real larkstatus process (`src/main.ts` through tsx, so it always runs the current
- * source) on a free port and a temporary SQLite file, for tests that drive it over HTTP. `env`
- * adds to (or overrides) the environment it runs with.
+ * Starts the real larkstatus process (the built `dist/main.js`: it starts in a fraction of what
+ * `src/main.ts` through tsx takes; `ensureBuilt` rebuilds dist/ first when any file under src/ is
+ * newer, so it always runs the current source) on a free port and a temporary SQLite file, for
+ * tests that drive it over HTTP. `env` adds to (or overrides) the environment it runs with.
+ * `npm test` (test/run.mjs) builds once before any file runs, so the check here finds it fresh.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DIST_MAIN, ensureBuilt } from "../testing/built.js";
 
 export const ROOT = join(import.meta.dirname, "..", "..");
+/** The larkstatus command every process test runs: `[process.execPath, ...LARKSTATUS, ...args]`. */
+export const LARKSTATUS: readonly string[] = [DIST_MAIN];
+
+// Never a stale build: a run of one file by hand rebuilds here when src/ changed.
+ensureBuilt();
 
 export interface ServerProcess {
   url: string;
@@ -27,7 +35,7 @@ export async function startServerProcess(
   timeoutMs = 20_000,
   env: Record<string, string> = {},
 ): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src", "main.ts"), "serve", "--port", "0", ...args], {
+  const child = spawn(process.execPath, [...LARKSTATUS, "serve", "--port", "0", ...args], {
     cwd: ROOT,
     // A short shutdown grace: the clients of these tests keep connections open, and stop() would
     // otherwise wait out the default grace each time (shutdown.test.ts covers the grace itself).

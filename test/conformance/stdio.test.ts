@@ -5,9 +5,8 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { request } from "node:http";
-import { join } from "node:path";
 import { test } from "node:test";
-import { ROOT, tempDb } from "./server-process.js";
+import { LARKSTATUS, ROOT, tempDb } from "./server-process.js";
 
 /** One request on its own connection (no keep-alive left open to hold the shutdown grace). */
 function get(url: string): Promise<number> {
@@ -22,12 +21,11 @@ function get(url: string): Promise<number> {
 }
 
 test("with stdout and stderr closed after the first line, requests that log are answered and SIGTERM exits 0", async () => {
-  // Through tsx, like every other process test, so it runs the current source, not a stale dist/.
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", join(ROOT, "src", "main.ts"), "--port", "0", "--db", tempDb(), "--log-level", "info"],
-    { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
-  );
+  // The built server, like every other process test, rebuilt when src/ changed (server-process.ts).
+  const child = spawn(process.execPath, [...LARKSTATUS, "--port", "0", "--db", tempDb(), "--log-level", "info"], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   try {
     // At info level the first line is the framework's own "Server listening at ..." log line; the

@@ -4,10 +4,8 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { PG_MIGRATIONS } from "../../src/storage/postgres/migrations.js";
-import { ROOT, startServerProcess } from "../conformance/server-process.js";
+import { LARKSTATUS, ROOT, startServerProcess } from "../conformance/server-process.js";
 import { dropTestSchemas, freshPgUrl, TEST_PG_URL, withPgClient } from "../pg.js";
-
-const MAIN = join(ROOT, "src", "main.ts");
 
 after(async () => {
   if (TEST_PG_URL) await dropTestSchemas();
@@ -18,7 +16,7 @@ test(
   { skip: TEST_PG_URL ? false : "TEST_PG_URL is not set" },
   async () => {
     const url = await freshPgUrl();
-    const r = spawnSync(process.execPath, ["--import", "tsx", MAIN, "migrate", "--db", url], { cwd: ROOT, encoding: "utf8" });
+    const r = spawnSync(process.execPath, [...LARKSTATUS, "migrate", "--db", url], { cwd: ROOT, encoding: "utf8" });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^migrated postgres 127\.0\.0\.1:5432\/\S+\n$/);
     assert.doesNotMatch(r.stdout, /@/, "the URL's credentials are not printed");

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { StorageError } from "../../src/storage/errors.js";
 import { SqliteStore } from "../../src/storage/sqlite/sqlite-store.js";
-import { ROOT, startServerProcess } from "../conformance/server-process.js";
+import { LARKSTATUS, ROOT, startServerProcess } from "../conformance/server-process.js";
 import { APP } from "../helpers.js";
 
 const SEED = join(ROOT, "test", "fixtures", "seed.yaml");
@@ -92,17 +92,7 @@ const PERMISSION_SKIP = isRoot && !hasSetpriv ? "running as root without setpriv
  * node_modules wherever they are, a 0700 temp folder included, which a switch to `nobody` could not).
  */
 function serveAsUser(dbPath: string): { status: number | null; output: string } {
-  const node = [
-    process.execPath,
-    "--import",
-    "tsx",
-    join(ROOT, "src", "main.ts"),
-    "serve",
-    "--port",
-    "0",
-    "--db",
-    `sqlite:${dbPath}`,
-  ];
+  const node = [process.execPath, ...LARKSTATUS, "serve", "--port", "0", "--db", `sqlite:${dbPath}`];
   const argv = isRoot ? ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--", ...node] : node;
   const r = spawnSync(argv[0] as string, argv.slice(1), {
     cwd: ROOT,
@@ -199,11 +189,12 @@ describe("one process per SQLite file", () => {
       });
       token = ((await res.json()) as { tenant_access_token: string }).tenant_access_token;
       for (const command of ["serve", "migrate"]) {
-        const r = spawnSync(
-          process.execPath,
-          ["--import", "tsx", join(ROOT, "src", "main.ts"), command, "--port", "0", "--db", `sqlite:${db}`],
-          { cwd: ROOT, env: { ...process.env, LARKSTATUS_LOG_LEVEL: "warn" }, encoding: "utf8", timeout: 30_000 },
-        );
+        const r = spawnSync(process.execPath, [...LARKSTATUS, command, "--port", "0", "--db", `sqlite:${db}`], {
+          cwd: ROOT,
+          env: { ...process.env, LARKSTATUS_LOG_LEVEL: "warn" },
+          encoding: "utf8",
+          timeout: 30_000,
+        });
         const out = `${r.stdout}${r.stderr}`;
         assert.equal(r.status, 1, `${command}: ${out}`);
         assert.match(out, new RegExp(`another larkstatus process \\(pid ${first.child.pid}, since [^)]+\\) is serving`), out);

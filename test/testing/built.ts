@@ -18,7 +18,11 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-/** Builds dist/ (tsconfig.build.json) unless it is newer than every file under src/. */
+/**
+ * Builds dist/ (tsconfig.build.json) unless it is newer than every file under src/ and both
+ * tsconfigs. `npm test` (test/run.mjs) calls it once before any test file starts, so the files that
+ * run side by side never build at the same time.
+ */
 export function ensureBuilt(): void {
   let built = 0;
   try {
@@ -26,7 +30,9 @@ export function ensureBuilt(): void {
   } catch {
     // Not built yet.
   }
-  if (built > newestMtime(join(ROOT, "src"))) return;
+  const config = ["tsconfig.json", "tsconfig.build.json"].map((f) => statSync(join(ROOT, f)).mtimeMs);
+  if (built > Math.max(newestMtime(join(ROOT, "src")), ...config)) return;
+  process.stderr.write(`${built ? "dist/ is older than src/" : "no dist/ yet"}: building it (tsconfig.build.json)\n`);
   execFileSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json"], {
     cwd: ROOT,
     stdio: "inherit",

@@ -21,7 +21,7 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { batchLoad, getToken, makePlan, type Target } from "./load.js";
-import { readCpuMs, readWrites, serveArgs, spawnChild, stopAllChildren } from "./procs.js";
+import { readCpuMs, readWrittenBytes, serveArgs, spawnChild, stopAllChildren } from "./procs.js";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -93,14 +93,14 @@ try {
     for (let k = 0; k < builds.length; k++) {
       const b = builds[(k + r - 1) % builds.length] as (typeof builds)[number];
       const cpuBefore = readCpuMs(b.pid);
-      const wBefore = readWrites(b.pid);
+      const wBefore = readWrittenBytes(b.pid);
       const res = await batchLoad(b.target, plan, durationS);
       const cpuAfter = readCpuMs(b.pid);
-      const wAfter = readWrites(b.pid);
+      const wAfter = readWrittenBytes(b.pid);
       if (res.errors > 0) throw new Error(`${b.dir}: ${res.errors} errors in round ${r}`);
       rps.get(b.dir)?.push(res.rps);
       if (cpuBefore !== undefined && cpuAfter !== undefined) cpu.get(b.dir)?.push(((cpuAfter - cpuBefore) * 1000) / res.requests);
-      if (wBefore && wAfter) written.get(b.dir)?.push((wAfter.bytes - wBefore.bytes) / 1024 / res.requests);
+      if (wBefore !== undefined && wAfter !== undefined) written.get(b.dir)?.push((wAfter - wBefore) / 1024 / res.requests);
     }
     process.stderr.write(
       `[ab] round ${r}/${rounds}: ${builds.map((b) => `${Math.round(rps.get(b.dir)?.at(-1) ?? 0)} req/s ${Math.round(cpu.get(b.dir)?.at(-1) ?? 0)} µs CPU`).join(" / ")}\n`,

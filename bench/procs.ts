@@ -169,14 +169,19 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** VmRSS and VmHWM (peak) of a process, in bytes; undefined once it is gone. */
-export function readRss(pid: number): { rss: number; hwm: number } | undefined {
-  let text: string;
+/** `/proc/PID/<file>` of a process; undefined once it is gone. */
+function readProc(pid: number, file: string): string | undefined {
   try {
-    text = readFileSync(`/proc/${pid}/status`, "utf8");
+    return readFileSync(`/proc/${pid}/${file}`, "utf8");
   } catch {
     return undefined;
   }
+}
+
+/** VmRSS and VmHWM (peak) of a process, in bytes; undefined once it is gone. */
+export function readRss(pid: number): { rss: number; hwm: number } | undefined {
+  const text = readProc(pid, "status");
+  if (text === undefined) return undefined;
   const kb = (name: string) => {
     const m = new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(text);
     return m ? Number(m[1]) * 1024 : 0;
@@ -190,12 +195,8 @@ export function readRss(pid: number): { rss: number; hwm: number } | undefined {
  * another process's load on a shared machine stretches the wall clock more than it inflates this.
  */
 export function readCpuMs(pid: number): number | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, "utf8");
-  } catch {
-    return undefined;
-  }
+  const text = readProc(pid, "stat");
+  if (text === undefined) return undefined;
   // Fields after the command name (which may hold spaces, so split after its closing paren):
   // state is field 3, utime 14 and stime 15, in clock ticks.
   const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
@@ -204,17 +205,12 @@ export function readCpuMs(pid: number): number | undefined {
 
 /**
  * Bytes a process has handed to write(2) and friends so far (`wchar` of /proc/PID/io: the WAL, the
- * checkpoints, the sockets), and the number of those calls; undefined once it is gone.
+ * checkpoints, the sockets); undefined once it is gone.
  */
-export function readWrites(pid: number): { bytes: number; calls: number } | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/io`, "utf8");
-  } catch {
-    return undefined;
-  }
-  const field = (name: string) => Number(new RegExp(`^${name}: (\\d+)`, "m").exec(text)?.[1] ?? Number.NaN);
-  return { bytes: field("wchar"), calls: field("syscw") };
+export function readWrittenBytes(pid: number): number | undefined {
+  const text = readProc(pid, "io");
+  if (text === undefined) return undefined;
+  return Number(/^wchar: (\d+)/m.exec(text)?.[1] ?? Number.NaN);
 }
 
 /** USER_HZ: the unit of /proc/PID/stat's times (100 on every Linux this runs on). */

@@ -118,24 +118,18 @@ export async function snapshotSql(c: pg.ClientBase): Promise<SnapshotSql> {
     const override = identity ? "OVERRIDING SYSTEM VALUE " : "";
     const fromSnap = `SELECT ${list} FROM ${s} WHERE snapshot_name = $1`;
     const same = (a: string, b: string) => pk.map((col) => `${a}.${q(col)} = ${b}.${q(col)}`).join(" AND ");
-    if (APPEND_ONLY_TABLES.has(table)) {
-      // Rows only ever inserted and deleted, never updated (as on SQLite): compared by key alone.
-      return {
-        saveDrop: `DELETE FROM ${s} x WHERE snapshot_name = $1 AND NOT EXISTS (SELECT 1 FROM ${t} y WHERE ${same("x", "y")})`,
-        saveAdd: `INSERT INTO ${s} (snapshot_name, ${list}) SELECT $1, ${list} FROM ${t} y WHERE NOT EXISTS (SELECT 1 FROM ${s} x WHERE x.snapshot_name = $1 AND ${same("x", "y")})`,
-        count: `SELECT count(*) AS n FROM ${t}`,
-        dropOne: `DELETE FROM ${s} WHERE snapshot_name = $1`,
-        dropOthers: `DELETE FROM ${s} WHERE snapshot_name <> $1`,
-        clear: `DELETE FROM ${t} y WHERE NOT EXISTS (SELECT 1 FROM ${s} x WHERE x.snapshot_name = $1 AND ${same("x", "y")})`,
-        update: undefined,
-        load: `INSERT INTO ${t} (${list}) ${override}SELECT ${list} FROM ${s} x WHERE snapshot_name = $1 AND NOT EXISTS (SELECT 1 FROM ${t} y WHERE ${same("x", "y")})`,
-      };
-    }
+    // Rows only ever inserted and deleted, never updated (the audit log): compared by key alone,
+    // as on SQLite, so neither side's (large) rows are read to compare them.
+    const byKey = APPEND_ONLY_TABLES.has(table);
     return {
       // Saving over a snapshot of the same name writes only what differs, as a restore does: the
       // baseline saved again at every start costs a read of the state when nothing changed.
-      saveDrop: `DELETE FROM ${s} WHERE snapshot_name = $1 AND (${key}) IN (SELECT ${key} FROM (${fromSnap} EXCEPT SELECT ${list} FROM ${t}) d)`,
-      saveAdd: `INSERT INTO ${s} (snapshot_name, ${list}) SELECT $1, ${list} FROM (SELECT ${list} FROM ${t} EXCEPT ${fromSnap}) d`,
+      saveDrop: byKey
+        ? `DELETE FROM ${s} x WHERE snapshot_name = $1 AND NOT EXISTS (SELECT 1 FROM ${t} y WHERE ${same("x", "y")})`
+        : `DELETE FROM ${s} WHERE snapshot_name = $1 AND (${key}) IN (SELECT ${key} FROM (${fromSnap} EXCEPT SELECT ${list} FROM ${t}) d)`,
+      saveAdd: byKey
+        ? `INSERT INTO ${s} (snapshot_name, ${list}) SELECT $1, ${list} FROM ${t} y WHERE NOT EXISTS (SELECT 1 FROM ${s} x WHERE x.snapshot_name = $1 AND ${same("x", "y")})`
+        : `INSERT INTO ${s} (snapshot_name, ${list}) SELECT $1, ${list} FROM (SELECT ${list} FROM ${t} EXCEPT ${fromSnap}) d`,
       count: `SELECT count(*) AS n FROM ${t}`,
       dropOne: `DELETE FROM ${s} WHERE snapshot_name = $1`,
       dropOthers: `DELETE FROM ${s} WHERE snapshot_name <> $1`,
@@ -144,9 +138,11 @@ export async function snapshotSql(c: pg.ClientBase): Promise<SnapshotSql> {
       // come. A table other tables refer to (tenants) cannot lose a row its unchanged children
       // still point at (the foreign keys are not deferrable): its changed rows are updated in
       // place instead, after its children went and before they come back.
-      clear: referenced.has(table)
-        ? `DELETE FROM ${t} WHERE (${key}) NOT IN (SELECT ${key} FROM ${s} WHERE snapshot_name = $1)`
-        : `DELETE FROM ${t} WHERE (${key}) IN (SELECT ${key} FROM (SELECT ${list} FROM ${t} EXCEPT ${fromSnap}) d)`,
+      clear: byKey
+        ? `DELETE FROM ${t} y WHERE NOT EXISTS (SELECT 1 FROM ${s} x WHERE x.snapshot_name = $1 AND ${same("x", "y")})`
+        : referenced.has(table)
+          ? `DELETE FROM ${t} WHERE (${key}) NOT IN (SELECT ${key} FROM ${s} WHERE snapshot_name = $1)`
+          : `DELETE FROM ${t} WHERE (${key}) IN (SELECT ${key} FROM (SELECT ${list} FROM ${t} EXCEPT ${fromSnap}) d)`,
       update: referenced.has(table)
         ? `UPDATE ${t} x SET (${list}) = ROW(${cols.map((col) => `s.${q(col)}`).join(", ")}) FROM ${s} s
            WHERE s.snapshot_name = $1 AND (${pk.map((col) => `x.${q(col)}`).join(", ")}) = (${pk.map((col) => `s.${q(col)}`).join(", ")})
@@ -154,7 +150,9 @@ export async function snapshotSql(c: pg.ClientBase): Promise<SnapshotSql> {
         : undefined,
       // An identity column (audit.id) takes the saved values; its sequence is left where it is,
       // past every id ever handed out, so later entries never reuse one.
-      load: `INSERT INTO ${t} (${list}) ${override}${fromSnap} EXCEPT SELECT ${list} FROM ${t}`,
+      load: byKey
+        ? `INSERT INTO ${t} (${list}) ${override}SELECT ${list} FROM ${s} x WHERE snapshot_name = $1 AND NOT EXISTS (SELECT 1 FROM ${t} y WHERE ${same("x", "y")})`
+        : `INSERT INTO ${t} (${list}) ${override}${fromSnap} EXCEPT SELECT ${list} FROM ${t}`,
     };
   });
   const all = PG_STATE_TABLES.map(q).join(", ");

@@ -89,31 +89,21 @@ export class SqliteSnapshots {
       const list = cols.map(q).join(", ");
       const t = q(table);
       const s = q(`snap_${table}`);
-      if (APPEND_ONLY_TABLES.has(table)) {
-        // Rows that are only ever inserted and deleted, never updated: the key alone tells whether
-        // a row is in the snapshot, so neither side's (large) rows are read to compare them.
-        return {
-          saveDrop: db.prepare(`DELETE FROM ${s} WHERE snapshot_name = @name AND (${key}) NOT IN (SELECT ${key} FROM ${t})`),
-          saveAdd: db.prepare(
-            `INSERT INTO ${s} (snapshot_name, ${list}) SELECT @name, ${list} FROM ${t} WHERE (${key}) NOT IN (SELECT ${key} FROM ${s} WHERE snapshot_name = @name)`,
-          ),
-          count: db.prepare(`SELECT count(*) FROM ${t}`).pluck(),
-          dropOne: db.prepare(`DELETE FROM ${s} WHERE snapshot_name = ?`),
-          dropOthers: db.prepare(`DELETE FROM ${s} WHERE snapshot_name <> ?`),
-          clear: db.prepare(`DELETE FROM ${t} WHERE (${key}) NOT IN (SELECT ${key} FROM ${s} WHERE snapshot_name = ?)`),
-          load: db.prepare(
-            `INSERT INTO ${t} (${list}) SELECT ${list} FROM ${s} WHERE snapshot_name = ? AND (${key}) NOT IN (SELECT ${key} FROM ${t})`,
-          ),
-        };
-      }
+      // Rows that are only ever inserted and deleted, never updated (the audit log): the key alone
+      // tells whether a row is in the snapshot, so neither side's (large) rows are read to compare.
+      const byKey = APPEND_ONLY_TABLES.has(table);
       return {
         // Saving over a snapshot of the same name writes only what differs, as a restore does: the
         // baseline saved again at every start costs a read of the state when nothing changed.
         saveDrop: db.prepare(
-          `DELETE FROM ${s} WHERE snapshot_name = @name AND (${key}) IN (SELECT ${key} FROM (SELECT ${list} FROM ${s} WHERE snapshot_name = @name EXCEPT SELECT ${list} FROM ${t}))`,
+          byKey
+            ? `DELETE FROM ${s} WHERE snapshot_name = @name AND (${key}) NOT IN (SELECT ${key} FROM ${t})`
+            : `DELETE FROM ${s} WHERE snapshot_name = @name AND (${key}) IN (SELECT ${key} FROM (SELECT ${list} FROM ${s} WHERE snapshot_name = @name EXCEPT SELECT ${list} FROM ${t}))`,
         ),
         saveAdd: db.prepare(
-          `INSERT INTO ${s} (snapshot_name, ${list}) SELECT @name, ${list} FROM (SELECT ${list} FROM ${t} EXCEPT SELECT ${list} FROM ${s} WHERE snapshot_name = @name)`,
+          byKey
+            ? `INSERT INTO ${s} (snapshot_name, ${list}) SELECT @name, ${list} FROM ${t} WHERE (${key}) NOT IN (SELECT ${key} FROM ${s} WHERE snapshot_name = @name)`
+            : `INSERT INTO ${s} (snapshot_name, ${list}) SELECT @name, ${list} FROM (SELECT ${list} FROM ${t} EXCEPT SELECT ${list} FROM ${s} WHERE snapshot_name = @name)`,
         ),
         count: db.prepare(`SELECT count(*) FROM ${t}`).pluck(),
         dropOne: db.prepare(`DELETE FROM ${s} WHERE snapshot_name = ?`),
@@ -124,10 +114,14 @@ export class SqliteSnapshots {
         // changed a few rows of 10,000 users, this reads both sides instead of rewriting every row
         // and index entry (bench/reset.ts, 10,000 users: median 480 ms rewriting all, 160 ms so).
         clear: db.prepare(
-          `DELETE FROM ${t} WHERE (${key}) IN (SELECT ${key} FROM (SELECT ${list} FROM ${t} EXCEPT SELECT ${list} FROM ${s} WHERE snapshot_name = ?))`,
+          byKey
+            ? `DELETE FROM ${t} WHERE (${key}) NOT IN (SELECT ${key} FROM ${s} WHERE snapshot_name = ?)`
+            : `DELETE FROM ${t} WHERE (${key}) IN (SELECT ${key} FROM (SELECT ${list} FROM ${t} EXCEPT SELECT ${list} FROM ${s} WHERE snapshot_name = ?))`,
         ),
         load: db.prepare(
-          `INSERT INTO ${t} (${list}) SELECT ${list} FROM ${s} WHERE snapshot_name = ? EXCEPT SELECT ${list} FROM ${t}`,
+          byKey
+            ? `INSERT INTO ${t} (${list}) SELECT ${list} FROM ${s} WHERE snapshot_name = ? AND (${key}) NOT IN (SELECT ${key} FROM ${t})`
+            : `INSERT INTO ${t} (${list}) SELECT ${list} FROM ${s} WHERE snapshot_name = ? EXCEPT SELECT ${list} FROM ${t}`,
         ),
       };
     });
